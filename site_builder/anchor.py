@@ -1,0 +1,324 @@
+"""Stage 3, anchor: find every excerpt in its source, exactly, and record where it is.
+
+Both the quote and the source are normalised (Unicode NFC, white space, quotation marks,
+dashes, the ellipsis) with a map from each normalised character back to the raw text, so a
+highlight lands on the original characters. Nothing else is forgiven: a changed word is a
+different quote. An ellipsis splits a quote into parts that must appear in order, close
+together. Residue lines never count as evidence. A miss gets a "did you mean" with the
+closest passage of the source and a word-level diff.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import quote as percent_encode
+
+from rapidfuzz import fuzz
+
+from .errors import Problems
+from .model import Claim, Excerpt, Model, Source
+from .textdiff import diff_as_text, word_diff
+
+SELECTOR_CONTEXT = 32  # characters of prefix and suffix, as the W3C Web Annotation model suggests
+MAX_ELLIPSIS_GAP = 300  # characters an ellipsis may skip across a paragraph break
+MIN_SUGGESTION_SCORE = 72  # below this similarity (0-100), nothing close is offered
+
+# One character for another: every quotation mark becomes ", every dash -.
+_QUOTES = "'\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4\"\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u2039\u203a"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_FOLD = str.maketrans({**{c: '"' for c in _QUOTES}, **{c: "-" for c in _DASHES}})
+# Changes of length: runs of white space become one space; invisible characters go; … is three dots.
+_SPECIAL = re.compile(r"\s+|[\u00ad\u200b\u200c\u200d\u2060\ufeff]|\u2026")
+_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\.\.|\u2026)\s*\]|\.\.\.|\u2026)\s*")
+
+
+@dataclass(frozen=True)
+class NormText:
+    """A normalised text and, for each of its characters, the raw span it came from."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.starts[start], self.ends[end - 1]
+
+
+def normalise(raw: str) -> NormText:
+    """Normalise for comparison, keeping the map back to raw offsets."""
+    text, starts, ends = _nfc(raw)
+    text = text.translate(_FOLD)
+    out: list[str] = []
+    out_starts: list[int] = []
+    out_ends: list[int] = []
+    pos = 0
+    for match in _SPECIAL.finditer(text):
+        out.append(text[pos:match.start()])
+        out_starts.extend(starts[pos:match.start()])
+        out_ends.extend(ends[pos:match.start()])
+        found = match.group()
+        replacement = "..." if found == "\u2026" else (" " if found[0].isspace() else "")
+        out.append(replacement)
+        out_starts.extend([starts[match.start()]] * len(replacement))
+        out_ends.extend([ends[match.end() - 1]] * len(replacement))
+        pos = match.end()
+    out.append(text[pos:])
+    out_starts.extend(starts[pos:])
+    out_ends.extend(ends[pos:])
+    return NormText("".join(out), tuple(out_starts), tuple(out_ends))
+
+
+def _nfc(raw: str) -> tuple[str, list[int], list[int]]:
+    """NFC with a map; a base character and its combining marks compose as one cluster."""
+    if unicodedata.is_normalized("NFC", raw):
+        return raw, list(range(len(raw))), list(range(1, len(raw) + 1))
+    text: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    cluster_start = 0
+    for i in range(1, len(raw) + 1):
+        if i < len(raw) and unicodedata.combining(raw[i]):
+            continue
+        composed = unicodedata.normalize("NFC", raw[cluster_start:i])
+        text.append(composed)
+        starts.extend([cluster_start] * len(composed))
+        ends.extend([i] * len(composed))
+        cluster_start = i
+    return "".join(text), starts, ends
+
+
+def normalise_quote(quote: str) -> str:
+    return normalise(quote).text.strip()
+
+
+def quote_parts(quote: str) -> list[str]:
+    """The parts of a quote that an ellipsis separates, each normalised."""
+    return [p for p in (normalise_quote(part) for part in _ELLIPSIS.split(quote)) if p]
+
+
+def line_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in re.finditer("\n", text)]
+
+
+@dataclass(frozen=True)
+class ResidueSpan:
+    start: int  # raw offsets
+    end: int
+    lines: str  # as written in sources.yaml: "14" or "14-15"
+    reason: str
+    whole_lines: bool
+
+
+def residue_spans(source: Source) -> list[ResidueSpan]:
+    """The raw character ranges that sources.yaml marks as not part of the article."""
+    text, starts = source.text, line_starts(source.text)
+    out = []
+    for r in source.residue:
+        start = starts[r.first_line - 1]
+        end = starts[r.last_line] - 1 if r.last_line < len(starts) else len(text)
+        if r.text:
+            start = text.index(r.text, start)
+            end = start + len(r.text)
+        lines = f"{r.first_line}" + (f"-{r.last_line}" if r.last_line != r.first_line else "")
+        out.append(ResidueSpan(start, end, lines, r.reason, not r.text))
+    return out
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where an excerpt stands in its source: raw offsets of each part, and W3C selectors."""
+
+    source: str
+    spans: tuple[tuple[int, int], ...]  # raw [start, end) of each part
+    line: int  # 1-based line of the first part
+    exact: str  # TextQuoteSelector
+    prefix: str
+    suffix: str
+
+    @property
+    def start(self) -> int:  # TextPositionSelector
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+
+class SourceIndex:
+    """One normalisation of a source, reused for every quote that cites it."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.norm = normalise(source.text)
+        self.line_starts = line_starts(source.text)
+        self.residue = residue_spans(source)
+
+    def line_of(self, raw_offset: int) -> int:
+        return bisect.bisect_right(self.line_starts, raw_offset)
+
+    def residue_lines(self, start: int, end: int) -> str:
+        """The residue lines a raw span touches, or "" when it is all article."""
+        for span in self.residue:
+            if start < span.end and end > span.start:
+                return span.lines
+        return ""
+
+    def find_all(self, parts: list[str]) -> list[tuple[tuple[int, int], ...]]:
+        """Every placement of the parts in order (normalised offsets), one per start of the first part."""
+        found = []
+        text = self.norm.text
+        start = text.find(parts[0])
+        while start != -1:
+            placement = self._place_rest(parts, start)
+            if placement:
+                found.append(placement)
+            start = text.find(parts[0], start + 1)
+        return found
+
+    def _place_rest(self, parts: list[str], start: int) -> tuple[tuple[int, int], ...] | None:
+        spans = [(start, start + len(parts[0]))]
+        for part in parts[1:]:
+            after = spans[-1][1]
+            nxt = self.norm.text.find(part, after)
+            if nxt == -1 or not self._close_enough(after, nxt):
+                return None
+            spans.append((nxt, nxt + len(part)))
+        return tuple(spans)
+
+    def _close_enough(self, end: int, start: int) -> bool:
+        """Parts joined by an ellipsis stand in one paragraph, or at most a short gap apart."""
+        gap = self.source.text[self.norm.ends[end - 1]:self.norm.starts[start]]
+        return "\n" not in gap or start - end <= MAX_ELLIPSIS_GAP
+
+    def anchor(self, spans: tuple[tuple[int, int], ...]) -> Anchor:
+        raw = tuple(self.norm.raw_span(s, e) for s, e in spans)
+        start, end = raw[0][0], raw[-1][1]
+        text = self.source.text
+        return Anchor(self.source.id, raw, self.line_of(start), text[start:end],
+                      text[max(0, start - SELECTOR_CONTEXT):start], text[end:end + SELECTOR_CONTEXT])
+
+    def closest(self, part: str) -> tuple[float, int, int] | None:
+        """The passage most like the part, as (score, raw start, raw end) widened to whole words."""
+        if not part:
+            return None
+        found = fuzz.partial_ratio_alignment(part, self.norm.text, score_cutoff=MIN_SUGGESTION_SCORE)
+        if found is None:
+            return None
+        start, end = self.norm.raw_span(found.dest_start, max(found.dest_end, found.dest_start + 1))
+        text = self.source.text
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        return found.score, start, end
+
+
+def anchor_claims(model: Model) -> tuple[dict[tuple[str, int], Anchor], Problems]:
+    """Anchor every excerpt of every claim; misses and ambiguities are problems."""
+    problems = Problems()
+    indexes: dict[str, SourceIndex] = {}
+    anchors = {}
+    for claim in model.claims:
+        for excerpt in claim.evidence:
+            source = model.sources[excerpt.source]
+            if source.id not in indexes:
+                indexes[source.id] = SourceIndex(source)
+            found = anchor_excerpt(claim, excerpt, indexes[source.id], problems)
+            if found:
+                anchors[(claim.id, excerpt.number)] = found
+    return anchors, problems
+
+
+def anchor_excerpt(claim: Claim, excerpt: Excerpt, index: SourceIndex, problems: Problems) -> Anchor | None:
+    parts = quote_parts(excerpt.quote)
+    where = (claim.path, excerpt.line, excerpt.col)
+    seed = index.source.path
+    if not parts:
+        problems.add(*where, "the quote is only an ellipsis", "quote the source's words")
+        return None
+    placements = index.find_all(parts)
+    if not placements:
+        _explain_miss(claim, excerpt, index, parts, problems)
+        return None
+    in_article = []
+    for spans in placements:
+        raw = [index.norm.raw_span(s, e) for s, e in spans]
+        if not any(index.residue_lines(s, e) for s, e in raw):
+            in_article.append(spans)
+    if not in_article:
+        first = index.norm.raw_span(*placements[0][0])
+        lines = index.residue_lines(*first)
+        problems.add(*where, f"the quote is found only in lines {lines} of {seed}, which are not part of the article",
+                     "seeds/sources.yaml marks them as scraping residue; quote the article's own text")
+        return None
+    if excerpt.prefix:
+        wanted = normalise_quote(excerpt.prefix)
+        in_article = [s for s in in_article if index.norm.text[: s[0][0]].rstrip().endswith(wanted)]
+        if not in_article:
+            problems.add(*where, f"the quote is in {seed}, but never right after the prefix '{excerpt.prefix}'",
+                         "copy the prefix from the words just before the quote, or remove it")
+            return None
+    if excerpt.occurrence:
+        if excerpt.occurrence > len(in_article):
+            problems.add(*where, f"occurrence {excerpt.occurrence} asked for, but the quote appears "
+                                 f"{len(in_article)} time(s) in {seed}", "give a number that exists")
+            return None
+        in_article = [in_article[excerpt.occurrence - 1]]
+    if len(in_article) > 1:
+        lines = ", ".join(str(index.line_of(index.norm.raw_span(*s[0])[0])) for s in in_article)
+        problems.add(*where, f"the quote appears {len(in_article)} times in {seed} (lines {lines})",
+                     "quote more words, or add 'prefix:' with the words just before the one you mean, "
+                     "or 'occurrence: N'")
+        return None
+    return index.anchor(in_article[0])
+
+
+def _explain_miss(claim: Claim, excerpt: Excerpt, index: SourceIndex, parts: list[str], problems: Problems) -> None:
+    where = (claim.path, excerpt.line, excerpt.col)
+    seed = index.source.path
+    missing = next((p for i, p in enumerate(parts) if not index.find_all(parts[: i + 1])), parts[0])
+    which = "" if len(parts) == 1 else f" (the part '{_shorten(missing)}')"
+    if len(parts) > 1 and all(index.find_all([p]) for p in parts):
+        problems.add(*where, f"the parts of the quote are in {seed}, but not in this order and close together",
+                     "an ellipsis joins parts of one passage; quote them as separate excerpts")
+        return
+    closest = index.closest(missing)
+    if closest is None:
+        problems.add(*where, f"the quote{which} is not in {seed}, and nothing close to it was found",
+                     "check that the excerpt cites the right source")
+        return
+    score, start, end = closest
+    passage = " ".join(index.source.text[start:end].split())
+    line = index.line_of(start)
+    diff = diff_as_text(word_diff(normalise_quote(missing), normalise(passage).text))
+    problems.add(*where, f"the quote{which} is not in {seed}",
+                 f"copy the source's words exactly; only quotation marks, dashes and spaces may differ",
+                 detail=f"did you mean ({seed}:{line}, {score:.0f}% alike): \"{passage}\"\n"
+                        f"word diff (quote -> source): {diff}")
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# Left as they are in a Text Fragment; "&", "," and "-" are syntax there and must be encoded.
+_FRAGMENT_SAFE = "!$'()*+./:;=?@_~"
+
+
+def text_fragment(url: str, anchor: Anchor, ambiguous: bool) -> str:
+    """A link to the passage in the original article (WICG Text Fragments: #:~:text=)."""
+    def enc(text: str) -> str:
+        return percent_encode(" ".join(text.split()), safe=_FRAGMENT_SAFE).replace("-", "%2D")
+
+    words = anchor.exact.split()
+    directive = enc(" ".join(words)) if len(words) <= 8 else f"{enc(' '.join(words[:4]))},{enc(' '.join(words[-4:]))}"
+    if ambiguous:
+        before = anchor.prefix.split()[-3:]
+        after = anchor.suffix.split()[:3]
+        if before:
+            directive = f"{enc(' '.join(before))}-,{directive}"
+        if after:
+            directive = f"{directive},-{enc(' '.join(after))}"
+    return f"{url.split('#')[0]}#:~:text={directive}"

@@ -1,0 +1,98 @@
+"""The one error type for a contributor's mistakes, and the list that collects them.
+
+Every stage reports into a `Problems` list instead of raising, so that one run shows every
+mistake in every file; the command line prints them sorted and turns them into an exit code.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """A mistake in the input, at a place a person can open in an editor."""
+
+    path: str  # relative to the site root, with forward slashes
+    line: int  # 1-based; 0 when the whole file is concerned
+    col: int  # 1-based; 0 when the whole line is concerned
+    message: str  # what is wrong
+    hint: str = ""  # how to fix it
+    severity: str = "error"  # "error" or "warning"
+    detail: str = ""  # further lines (a diff, a "did you mean"), shown indented
+
+    def location(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.col:
+                where += f":{self.col}"
+        return where
+
+    def text(self) -> str:
+        hint = f" ({self.hint})" if self.hint else ""
+        first = f"{self.location()}: {self.severity}: {self.message}{hint}"
+        if not self.detail:
+            return first
+        return first + "\n" + "\n".join("    " + line for line in self.detail.splitlines())
+
+    def github(self) -> str:
+        """A workflow command that GitHub shows as an annotation on the pull request."""
+        kind = "error" if self.severity == "error" else "warning"
+        props = [f"file={_escape_property(self.path)}"]
+        if self.line:
+            props.append(f"line={self.line}")
+        if self.col:
+            props.append(f"col={self.col}")
+        hint = f" ({self.hint})" if self.hint else ""
+        body = self.message + hint + (("\n" + self.detail) if self.detail else "")
+        return f"::{kind} {','.join(props)}::{_escape_data(body)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+@dataclass
+class Problems:
+    """Collects problems from every stage; `errors` decides whether the build may go on."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, path: str, line: int, col: int, message: str, hint: str = "", *,
+            severity: str = "error", detail: str = "") -> None:
+        self.items.append(Problem(path, line, col, message, hint, severity, detail))
+
+    def extend(self, other: "Problems") -> None:
+        self.items.extend(other.items)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "warning"]
+
+    def sorted(self) -> list[Problem]:
+        return sorted(set(self.items), key=lambda p: (p.path, p.line, p.col, p.severity, p.message))
+
+    def render(self, fmt: str = "text") -> str:
+        items = self.sorted()
+        if fmt == "github":
+            return "\n".join(p.github() for p in items)
+        if fmt == "json":
+            return json.dumps([asdict(p) for p in items], indent=2, ensure_ascii=False)
+        return "\n".join(p.text() for p in items)
+
+
+class BuildFailed(Exception):
+    """Raised by a stage when the input cannot go further; carries every problem found."""
+
+    def __init__(self, problems: Problems):
+        super().__init__(f"{len(problems.errors)} error(s)")
+        self.problems = problems

@@ -1,0 +1,365 @@
+"""Stage 1, load: read the site's files into plain data, keeping where every value stood.
+
+Contributors' files are untrusted, so this stage refuses what is unsafe (oversized files,
+alias bombs, deep nesting, links out of the root, undecodable seeds) before any other stage
+sees it. YAML is composed into nodes with libyaml when it is there, then walked by hand: the
+walk records the line and column of every key and value, refuses duplicate keys (PyYAML
+would keep the last one silently) and counts what aliases expand to.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problems
+
+try:  # libyaml's C parser is several times faster; the pure-Python one is the fallback.
+    from yaml import CSafeLoader as _YamlLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _YamlLoader
+
+# Limits on untrusted input; SECURITY.md lists them.
+MAX_YAML_BYTES = 1_000_000
+MAX_SEED_BYTES = 5_000_000
+MAX_PAGE_BYTES = 1_000_000
+MAX_YAML_VALUES = 50_000  # nodes visited, aliases counted each time they are used
+MAX_YAML_DEPTH = 40
+MAX_CLAIM_FILES = 100_000
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SEED_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+Path_ = tuple  # a path into a YAML document: keys and list indexes
+
+
+@dataclass
+class YamlDoc:
+    """A parsed YAML file: plain data plus where each value and key stood (1-based)."""
+
+    path: str
+    data: Any
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    plain: dict[Path_, str] = field(default_factory=dict)  # unquoted text read as bool/null/number
+    lines: list[str] = field(default_factory=list)
+
+    def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """The position of a value (or of its key), or of the nearest enclosing one known."""
+        path = tuple(path)
+        while True:
+            table = self.keys if key else self.values
+            if path in table:
+                return table[path]
+            if key and path in self.values:
+                return self.values[path]
+            if not path:
+                return (1, 1)
+            path = path[:-1]
+            key = False
+
+
+@dataclass
+class Seed:
+    """A source text, decoded, with its digest; the bytes are the evidence."""
+
+    id: str
+    path: str
+    text: str
+    sha256: str
+
+
+@dataclass
+class PageDoc:
+    """A markdown page of content/pages with its front matter."""
+
+    slug: str
+    path: str
+    meta: YamlDoc
+    body: str
+    body_line: int  # the line of the file where the body starts
+
+
+@dataclass
+class Loaded:
+    """Everything read from a site root, before any check of its meaning."""
+
+    root: Path
+    site: YamlDoc | None
+    verdicts: YamlDoc | None
+    sources: YamlDoc | None
+    claims: list[YamlDoc]
+    pages: list[PageDoc]
+    seeds: dict[str, Seed]
+
+
+class _Walk:
+    """Turns a composed YAML node tree into plain data, recording positions as it goes."""
+
+    def __init__(self, doc: YamlDoc, loader: Any, problems: Problems):
+        self.doc = doc
+        self.loader = loader
+        self.problems = problems
+        self.count = 0
+        self.too_big = False
+
+    def value(self, node: yaml.Node, path: Path_, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_YAML_VALUES or depth > MAX_YAML_DEPTH:
+            if not self.too_big:
+                self.too_big = True
+                line, col = node.start_mark.line + 1, node.start_mark.column + 1
+                what = (f"more than {MAX_YAML_VALUES} values" if self.count > MAX_YAML_VALUES
+                        else f"nested more than {MAX_YAML_DEPTH} levels deep")
+                self.problems.add(self.doc.path, line, col, f"the file has {what}",
+                                  "aliases (*name) repeat what they point to; write the values out, and keep the file flat")
+            return None
+        self.doc.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict:
+        out: dict = {}
+        for key_node, value_node in node.value:
+            line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.add(self.doc.path, line, col, "a key must be plain text",
+                                  "write the key as a single word followed by a colon")
+                continue
+            key = key_node.value
+            if key == "<<":
+                self.problems.add(self.doc.path, line, col, "merge keys (<<) are not supported",
+                                  "write the keys out in full")
+                continue
+            if key in out:
+                first = self.doc.keys[path + (key,)]
+                self.problems.add(self.doc.path, line, col, f"the key '{key}' is repeated (first at line {first[0]})",
+                                  "keep one of them; YAML would silently drop the first")
+                continue
+            self.doc.keys[path + (key,)] = (line, col)
+            out[key] = self.value(value_node, path + (key,), depth + 1)
+        return out
+
+    def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        try:
+            value = self.loader.construct_object(node)
+        except (ValueError, yaml.YAMLError):
+            # A date that does not exist (2024-02-30) fails to construct: keep the text so that
+            # validation can say what is wrong with it, at this position.
+            return node.value
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            return value.isoformat()
+        if node.style is None and not isinstance(value, str):
+            self.doc.plain[path] = node.value
+        if isinstance(value, float) and value != value:  # .nan is never meant
+            return node.value
+        return value
+
+
+def parse_yaml(path: str, text: str, problems: Problems) -> YamlDoc | None:
+    """Parse one YAML document; report syntax errors with their position and a hint."""
+    doc = YamlDoc(path, None, lines=text.splitlines())
+    loader = _YamlLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        _report_syntax(path, exc, doc.lines, problems)
+        return None
+    except yaml.YAMLError as exc:
+        problems.add(path, 1, 1, f"not valid YAML: {exc}", "check the file's syntax")
+        return None
+    finally:
+        loader.dispose()
+    if node is None:
+        doc.data = None
+        return doc
+    walk = _Walk(doc, loader, problems)
+    doc.data = walk.value(node, (), 0)
+    if walk.too_big:
+        return None
+    return doc
+
+
+def _report_syntax(path: str, exc: yaml.MarkedYAMLError, lines: list[str], problems: Problems) -> None:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "not valid YAML"
+    hint = "check the indentation and the quoting around this spot"
+    if "'\\t'" in problem or (0 < line <= len(lines) and "\t" in lines[line - 1][:col]):
+        problem = "a tab character is used for indentation"
+        hint = "YAML indents with spaces only; replace the tab with spaces"
+    elif "found duplicate anchor" in problem or "found undefined alias" in problem:
+        hint = "anchors (&name) and aliases (*name) must match; better, write the value out"
+    elif "mapping values are not allowed" in problem:
+        hint = "a colon followed by a space starts a key; put text that contains ': ' in double quotes"
+    elif "could not find expected ':'" in problem:
+        hint = "each line of a mapping needs 'key: value'; check the line above for a missing colon or quote"
+    problems.add(path, line, col, f"YAML syntax error: {problem}", hint)
+
+
+def _read(root: Path, file: Path, limit: int, problems: Problems) -> bytes | None:
+    """Read a file of the root, refusing links out of it, folders and oversized files."""
+    rel = relpath(root, file)
+    if file.is_symlink():
+        target = file.resolve()
+        if not _inside(root, target):
+            problems.add(rel, 0, 0, "is a symbolic link to a place outside the site root",
+                         "copy the file into the site instead of linking to it")
+            return None
+    if not file.is_file():
+        kind = "a folder" if file.is_dir() else "not a regular file"
+        problems.add(rel, 0, 0, f"is {kind}, where a file was expected", "replace it with a file")
+        return None
+    size = file.stat().st_size
+    if size > limit:
+        problems.add(rel, 0, 0, f"is {size:,} bytes, over the limit of {limit:,}",
+                     "split it, or shorten it")
+        return None
+    return file.read_bytes()
+
+
+def _inside(root: Path, target: Path) -> bool:
+    try:
+        target.relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def relpath(root: Path, file: Path) -> str:
+    try:
+        return file.relative_to(root).as_posix()
+    except ValueError:
+        return file.as_posix()
+
+
+def _decode(rel: str, data: bytes, problems: Problems) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.add(rel, line, col, f"is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                     "save the file as UTF-8")
+        return None
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        problems.add(rel, line, 0, "contains a NUL byte", "remove it; text files hold no NUL bytes")
+        return None
+    return text
+
+
+def load_yaml_file(root: Path, file: Path, problems: Problems, *, required: bool = True) -> YamlDoc | None:
+    rel = relpath(root, file)
+    if not file.exists() and not file.is_symlink():
+        if required:
+            problems.add(rel, 0, 0, "is missing", f"create {rel}; see the README for what it holds")
+        return None
+    data = _read(root, file, MAX_YAML_BYTES, problems)
+    if data is None:
+        return None
+    text = _decode(rel, data, problems)
+    if text is None:
+        return None
+    return parse_yaml(rel, text.lstrip("\ufeff"), problems)
+
+
+def load_page(root: Path, file: Path, problems: Problems) -> PageDoc | None:
+    """A markdown page whose front matter (between --- lines) is YAML."""
+    rel = relpath(root, file)
+    data = _read(root, file, MAX_PAGE_BYTES, problems)
+    if data is None:
+        return None
+    text = _decode(rel, data, problems)
+    if text is None:
+        return None
+    lines = text.lstrip("\ufeff").split("\n")
+    if not lines or lines[0].strip() != "---" or "---" not in [l.strip() for l in lines[1:]]:
+        problems.add(rel, 1, 1, "the page has no front matter",
+                     "start the file with a '---' line, 'title: ...', and another '---' line")
+        return None
+    end = 1 + [l.strip() for l in lines[1:]].index("---")
+    front = "\n".join(lines[1:end])
+    meta = parse_yaml(rel, "\n" + front, problems)  # the newline keeps the file's line numbers
+    if meta is None:
+        return None
+    return PageDoc(file.stem, rel, meta, "\n".join(lines[end + 1:]), end + 2)
+
+
+def load_seed(root: Path, file: Path, problems: Problems) -> Seed | None:
+    rel = relpath(root, file)
+    data = _read(root, file, MAX_SEED_BYTES, problems)
+    if data is None:
+        return None
+    text = _decode(rel, data, problems)
+    if text is None:
+        return None
+    return Seed(file.stem, rel, text, hashlib.sha256(data).hexdigest())
+
+
+def _listing(root: Path, folder: Path, pattern: str, problems: Problems) -> list[Path]:
+    if folder.is_symlink() and not _inside(root, folder.resolve()):
+        problems.add(relpath(root, folder), 0, 0, "is a symbolic link to a place outside the site root",
+                     "make it a real folder of the site")
+        return []
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob(pattern))
+
+
+def load_site(root: Path) -> tuple[Loaded, Problems]:
+    """Read every input of a site root; problems are collected, not raised."""
+    problems = Problems()
+    root = Path(root)
+    content, seeds_dir = root / "content", root / "seeds"
+    if not content.is_dir():
+        problems.add("content", 0, 0, f"there is no content/ folder in {root}",
+                     "pass --root with a folder that holds content/ and seeds/")
+    site = load_yaml_file(root, content / "site.yaml", problems)
+    verdicts = load_yaml_file(root, content / "verdicts.yaml", problems)
+    sources = load_yaml_file(root, seeds_dir / "sources.yaml", problems)
+
+    claim_files = _listing(root, content / "claims", "*", problems)
+    if len(claim_files) > MAX_CLAIM_FILES:
+        problems.add("content/claims", 0, 0, f"holds {len(claim_files):,} files, over the limit of {MAX_CLAIM_FILES:,}",
+                     "split the site")
+        claim_files = claim_files[:MAX_CLAIM_FILES]
+    claims = []
+    for file in claim_files:
+        rel = relpath(root, file)
+        if file.name.startswith("."):
+            continue
+        if file.suffix == ".yml":
+            problems.add(rel, 0, 0, "claim files end in .yaml", f"rename it to {file.stem}.yaml")
+            continue
+        if file.suffix != ".yaml":
+            if not file.is_dir():
+                problems.add(rel, 0, 0, "is not a claim file", "claim files are named <id>.yaml; move other files elsewhere",
+                             severity="warning")
+                continue
+        doc = load_yaml_file(root, file, problems)
+        if doc is not None:
+            claims.append(doc)
+
+    pages = []
+    for file in _listing(root, content / "pages", "*.md", problems):
+        page = load_page(root, file, problems)
+        if page is not None:
+            pages.append(page)
+
+    seeds = {}
+    for file in _listing(root, seeds_dir, "*.txt", problems):
+        seed = load_seed(root, file, problems)
+        if seed is not None:
+            seeds[seed.id] = seed
+    return Loaded(root, site, verdicts, sources, claims, pages, seeds), problems

@@ -1,0 +1,41 @@
+"""Markdown from contributors, made safe: no raw HTML, no images, links only to web and mail."""
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_ALLOWED_SCHEMES = {"http", "https", "mailto"}
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060\ufeff]")
+
+
+def is_safe_link(url: str) -> bool:
+    """True for relative links and http(s)/mailto ones; everything else (javascript:, data:...) is refused.
+
+    Browsers ignore white space and control characters inside a scheme and read it in any
+    case, so the check looks at the link the way a browser will.
+    """
+    squashed = _INVISIBLE.sub("", url).lower()
+    match = _SCHEME.match(squashed)
+    return match is None or match.group(1) in _ALLOWED_SCHEMES
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.disable("image")  # a remote image would be a request to another host on every view
+    md.validateLink = is_safe_link
+    return md
+
+
+_MD = _parser()
+
+
+def render_markdown(text: str) -> Markup:
+    return Markup(_MD.render(text or ""))
+
+
+def render_inline(text: str) -> Markup:
+    """Markdown for a single line (no paragraph around it)."""
+    return Markup(_MD.renderInline(text or ""))

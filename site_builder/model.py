@@ -1,0 +1,128 @@
+"""The plain data that stages hand to each other once the input has been checked."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    description: str
+    base_url: str
+    language: str
+    organisation_name: str
+    organisation_url: str
+    default_author: str
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    key: str
+    label: str
+    description: str
+    colour: str
+    rating: int | None  # ClaimReview ratingValue; None for verdicts off the scale
+
+
+@dataclass(frozen=True)
+class Residue:
+    """Lines of a seed (1-based, inclusive) that are scraping residue, or one text within a line."""
+
+    first_line: int
+    last_line: int
+    reason: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    path: str  # the seed file, relative to the root
+    text: str
+    label: str
+    language: str
+    sha256: str
+    title: str = ""
+    outlet: str = ""
+    author: str = ""
+    url: str = ""
+    published: str = ""
+    inferred: frozenset[str] = frozenset()  # names of fields read off the text, not given
+    notes: str = ""
+    residue: tuple[Residue, ...] = ()
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    number: int  # 1-based position in the claim's evidence list
+    source: str
+    quote: str
+    stance: str  # supports | refutes | context
+    id: str = ""
+    note: str = ""
+    prefix: str = ""
+    occurrence: int = 0
+    line: int = 0  # where the quote stands in the claim file, for error messages
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    speaker: str
+    earlier: str  # excerpt ids
+    later: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Correction:
+    date: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    path: str
+    claim: str
+    claimant: str
+    claim_date: str
+    verdict: str
+    summary: str
+    published: str
+    evidence: tuple[Excerpt, ...]
+    analysis: str = ""
+    comparisons: tuple[Comparison, ...] = ()
+    tags: tuple[str, ...] = ()
+    updated: str = ""
+    author: str = ""
+    corrections: tuple[Correction, ...] = ()  # newest first
+
+    @property
+    def last_modified(self) -> str:
+        dates = [self.published, self.updated] + [c.date for c in self.corrections]
+        return max(d for d in dates if d)
+
+
+@dataclass(frozen=True)
+class ContentPage:
+    slug: str
+    path: str
+    title: str
+    body: str
+    nav: int = 0  # order in the footer menu; 0 keeps it out of the menu
+
+
+@dataclass
+class Model:
+    """The whole site, checked: what the anchor and render stages work from."""
+
+    site: Site
+    verdicts: list[Verdict]
+    sources: dict[str, Source]
+    claims: list[Claim]  # newest first, then by id
+    pages: list[ContentPage] = field(default_factory=list)
+
+    def verdict(self, key: str) -> Verdict:
+        return next(v for v in self.verdicts if v.key == key)

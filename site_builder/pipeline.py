@@ -1,0 +1,55 @@
+"""The stages in order: load, validate, anchor, render, write. Each takes plain data."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .anchor import Anchor, anchor_claims
+from .errors import Problems
+from .load import load_site
+from .model import Model
+from .render import OutputFile, Theme, render_site
+from .validate import validate
+from .write import write_site
+
+
+@dataclass
+class Checked:
+    """The result of checking a root: the model and anchors when there were no errors."""
+
+    problems: Problems
+    model: Model | None = None
+    anchors: dict[tuple[str, int], Anchor] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.model is not None and not self.problems.errors
+
+
+def check(root: Path, base_url: str | None = None) -> Checked:
+    """Load, validate and anchor: everything short of producing pages."""
+    loaded, problems = load_site(Path(root))
+    model, found = validate(loaded)
+    problems.extend(found)
+    if model is None or problems.errors:
+        return Checked(problems)
+    if base_url:
+        model.site = replace(model.site, base_url=base_url.rstrip("/") + "/")
+    anchors, found = anchor_claims(model)
+    problems.extend(found)
+    if problems.errors:
+        return Checked(problems)
+    return Checked(problems, model, anchors)
+
+
+def render(root: Path, checked: Checked) -> list[OutputFile]:
+    assert checked.model is not None
+    return render_site(checked.model, checked.anchors, Theme.for_root(Path(root)))
+
+
+def build(root: Path, out: Path, base_url: str | None = None) -> Checked:
+    """Check, render and write; on any error the output folder is left as it was."""
+    checked = check(root, base_url)
+    if checked.ok:
+        write_site(render(root, checked), out)
+    return checked

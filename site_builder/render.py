@@ -1,0 +1,374 @@
+"""Stage 4, render: turn the checked, anchored site into output files (path and bytes).
+
+Jinja runs with autoescape on and markdown without raw HTML, so text from contributors can
+only ever be shown, never run. Links between pages are relative, so the site works from any
+folder and any host; absolute URLs (canonical, feeds, structured data) use the base URL.
+Nothing here reads the clock or the file system's order: the same input gives the same bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
+from .markdown import render_inline, render_markdown
+from .model import Claim, Excerpt, Model, Source
+from .structured import claim_record, claim_review, cited_sources
+from .textdiff import similarity, word_diff
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; base-uri 'none'; form-action 'self'")
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    path: str  # relative to the output folder, forward slashes
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Where templates and static files come from: the root's own first, then the built-in ones."""
+
+    template_dirs: tuple[Path, ...]
+    static_dirs: tuple[Path, ...]
+
+    @classmethod
+    def for_root(cls, root: Path) -> "Theme":
+        dirs = [Path(root).resolve()] if Path(root).resolve() != PROJECT_DIR else []
+        dirs.append(PROJECT_DIR)
+        return cls(tuple(d / "templates" for d in dirs if (d / "templates").is_dir()),
+                   tuple(d / "static" for d in dirs if (d / "static").is_dir()))
+
+
+@dataclass(frozen=True)
+class Cite:
+    """One excerpt as the source page sees it."""
+
+    claim: Claim
+    excerpt: Excerpt
+    anchor: Anchor
+
+    def part_id(self, part: int) -> str:
+        base = f"c-{self.claim.id}-{self.excerpt.number}"
+        return base if part == 0 else f"{base}-p{part + 1}"
+
+
+@dataclass
+class Segment:
+    text: str
+    cites: list[Cite] = field(default_factory=list)  # the excerpts that cover this text
+    ids: list[str] = field(default_factory=list)  # anchors that start here
+    residue: str = ""  # the reason, when this text within the line is not part of the article
+
+
+@dataclass
+class Paragraph:
+    number: int  # the line of the seed
+    segments: list[Segment]
+    residue: str = ""  # the reason, when the line is not part of the article
+    cited_by: list[Cite] = field(default_factory=list)
+
+
+def make_environment(theme: Theme) -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in theme.template_dirs]),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["markdown"] = render_markdown
+    env.filters["inline_markdown"] = render_inline
+    env.filters["long_date"] = long_date
+    return env
+
+
+def long_date(iso: str) -> str:
+    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December"]
+    if not iso:
+        return "not known"
+    year, month, day = iso[:10].split("-")
+    return f"{int(day)} {months[int(month) - 1]} {year}"
+
+
+def json_for_script(data: Any) -> Markup:
+    """JSON safe to place inside <script>: no sequence in it can close the element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+    return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
+
+
+class Renderer:
+    """Renders each kind of page; `render_site` asks it for all of them."""
+
+    def __init__(self, model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme):
+        self.model = model
+        self.anchors = anchors
+        self.env = make_environment(theme)
+        self.assets = static_files(theme, model)
+        self.cites = self._cites_by_source()
+        self.verdicts = {v.key: v for v in model.verdicts}
+        self.tags = sorted({t for c in model.claims for t in c.tags})
+        self.nav_pages = [p for p in model.pages if p.nav]
+
+    def _cites_by_source(self) -> dict[str, list[Cite]]:
+        out: dict[str, list[Cite]] = {s: [] for s in self.model.sources}
+        for claim in self.model.claims:
+            for excerpt in claim.evidence:
+                out[excerpt.source].append(Cite(claim, excerpt, self.anchors[(claim.id, excerpt.number)]))
+        for cites in out.values():
+            cites.sort(key=lambda c: (c.anchor.start, c.claim.id, c.excerpt.number))
+        return out
+
+    # --- shared --------------------------------------------------------------------------
+
+    def page(self, path: str, template: str, title: str, **context: Any) -> OutputFile:
+        depth = path.count("/")
+        root = "../" * depth or "./"
+        url_path = path[: -len("index.html")] if path.endswith("index.html") else path
+        html = self.env.get_template(template).render(
+            site=self.model.site, root=root, title=title, canonical=self.model.site.base_url + url_path,
+            asset=lambda name: root + self.assets.url(name), csp=CSP, nav_pages=self.nav_pages,
+            verdicts=self.model.verdicts, verdict_of=self.verdict_of, source_name=self.source_name,
+            long_date=long_date, **context)
+        return OutputFile(path, html.encode("utf-8"))
+
+    def verdict_of(self, claim: Claim):
+        return self.verdicts[claim.verdict]
+
+    def source_name(self, source: Source) -> str:
+        return source.outlet or source.label
+
+    # --- pages ---------------------------------------------------------------------------
+
+    def index(self) -> OutputFile:
+        counts = {v.key: sum(1 for c in self.model.claims if c.verdict == v.key) for v in self.model.verdicts}
+        return self.page("index.html", "index.html", self.model.site.title, claims=self.model.claims,
+                         counts=counts, tags=self.tags, is_home=True)
+
+    def claim(self, claim: Claim) -> OutputFile:
+        columns = []
+        for stance, heading in STANCES:
+            excerpts = [self.excerpt_view(claim, e) for e in claim.evidence if e.stance == stance]
+            if excerpts:
+                columns.append({"stance": stance, "heading": heading, "excerpts": excerpts})
+        comparisons = [self.comparison_view(claim, c) for c in claim.comparisons]
+        review = claim_review(self.model, claim)
+        return self.page(f"claims/{claim.id}/index.html", "claim.html", claim.claim, claim=claim,
+                         verdict=self.verdict_of(claim), columns=columns, comparisons=comparisons,
+                         json_ld=json_for_script(review), sources=cited_sources(self.model, claim),
+                         description=_plain(claim.summary))
+
+    def excerpt_view(self, claim: Claim, excerpt: Excerpt) -> dict[str, Any]:
+        anchor = self.anchors[(claim.id, excerpt.number)]
+        source = self.model.sources[excerpt.source]
+        text = source.text
+        parts = [text[s:e] for s, e in anchor.spans]
+        deep_link = ""
+        if source.url:
+            ambiguous = text.count(anchor.exact) > 1
+            deep_link = text_fragment(source.url, anchor, ambiguous)
+        return {"excerpt": excerpt, "source": source, "anchor": anchor, "parts": parts,
+                "before": context_before(anchor.prefix), "after": context_after(anchor.suffix),
+                "target": f"c-{claim.id}-{excerpt.number}", "deep_link": deep_link}
+
+    def comparison_view(self, claim: Claim, comparison) -> dict[str, Any]:
+        by_id = {e.id: e for e in claim.evidence}
+        earlier, later = by_id[comparison.earlier], by_id[comparison.later]
+        earlier_text = " ".join(self.anchors[(claim.id, earlier.number)].exact.split())
+        later_text = " ".join(self.anchors[(claim.id, later.number)].exact.split())
+        return {"comparison": comparison, "earlier": self.excerpt_view(claim, earlier),
+                "later": self.excerpt_view(claim, later), "diff": word_diff(earlier_text, later_text),
+                "similarity": round(similarity(earlier_text, later_text) * 100)}
+
+    def source(self, source: Source) -> OutputFile:
+        cites = self.cites[source.id]
+        claims = sorted({c.claim.id: c.claim for c in cites}.values(), key=lambda c: c.id)
+        return self.page(f"sources/{source.id}/index.html", "source.html", self.source_title(source),
+                         source=source, paragraphs=source_paragraphs(source, cites), claims=claims)
+
+    def source_title(self, source: Source) -> str:
+        return source.title or source.label
+
+    def sources_index(self) -> OutputFile:
+        counts = {s: len({c.claim.id for c in cites}) for s, cites in self.cites.items()}
+        return self.page("sources/index.html", "sources.html", "Sources",
+                         sources=sorted(self.model.sources.values(), key=lambda s: s.id), counts=counts)
+
+    def verdict_pages(self) -> Iterable[OutputFile]:
+        yield self.page("verdicts/index.html", "verdicts.html", "The verdict scale",
+                        counts={v.key: sum(1 for c in self.model.claims if c.verdict == v.key)
+                                for v in self.model.verdicts})
+        for verdict in self.model.verdicts:
+            claims = [c for c in self.model.claims if c.verdict == verdict.key]
+            yield self.page(f"verdicts/{verdict.key}/index.html", "verdict.html", f"Verdict: {verdict.label}",
+                            verdict=verdict, claims=claims)
+
+    def tag_pages(self) -> Iterable[OutputFile]:
+        counts = {t: sum(1 for c in self.model.claims if t in c.tags) for t in self.tags}
+        yield self.page("tags/index.html", "tags.html", "Tags", tags=self.tags, counts=counts)
+        for tag in self.tags:
+            claims = [c for c in self.model.claims if tag in c.tags]
+            yield self.page(f"tags/{tag}/index.html", "tag.html", f"Tag: {tag}", tag=tag, claims=claims)
+
+    def content_pages(self) -> Iterable[OutputFile]:
+        for page in self.model.pages:
+            yield self.page(f"{page.slug}/index.html", "page.html", page.title, page=page)
+
+    def not_found(self) -> OutputFile:
+        # Served at any depth, so its links are absolute from the base URL's path.
+        base_path = "/" + self.model.site.base_url.split("://", 1)[1].split("/", 1)[1]
+        html = self.env.get_template("404.html").render(
+            site=self.model.site, root=base_path, title="Page not found", canonical="",
+            asset=lambda name: base_path + self.assets.url(name), csp=CSP, nav_pages=self.nav_pages,
+            verdicts=self.model.verdicts, long_date=long_date)
+        return OutputFile("404.html", html.encode("utf-8"))
+
+    def feeds(self) -> Iterable[OutputFile]:
+        model = self.model
+        updated = max((c.last_modified for c in model.claims), default="1970-01-01")
+        feed = self.env.get_template("feed.xml").render(
+            site=model.site, claims=model.claims, updated=updated, verdict_of=self.verdict_of,
+            plain=_plain)
+        yield OutputFile("feed.xml", feed.encode("utf-8"))
+        records = {"claims": [claim_record(model, c, self.anchors) for c in model.claims]}
+        yield OutputFile("claims.json", _json_bytes(records))
+        datafeed = {"@context": "https://schema.org", "@type": "DataFeed", "name": model.site.title,
+                    "url": model.site.base_url, "dateModified": updated,
+                    "dataFeedElement": [claim_review(model, c) for c in model.claims]}
+        yield OutputFile("claim-reviews.json", _json_bytes(datafeed))
+        yield OutputFile("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {model.site.base_url}sitemap.xml\n".encode())
+
+    def sitemap(self, files: list[OutputFile]) -> OutputFile:
+        modified = {f"claims/{c.id}/index.html": c.last_modified for c in self.model.claims}
+        latest = max(modified.values(), default="")
+        entries = []
+        for f in sorted(files, key=lambda f: f.path):
+            if f.path.endswith("index.html"):
+                path = f.path[: -len("index.html")]
+                entries.append((self.model.site.base_url + path, modified.get(f.path, latest)))
+        xml = self.env.get_template("sitemap.xml").render(entries=entries)
+        return OutputFile("sitemap.xml", xml.encode("utf-8"))
+
+
+def _json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+
+
+def _plain(markdown_text: str) -> str:
+    """Markdown as one line of plain text, for meta descriptions and feed summaries."""
+    return " ".join(render_markdown(markdown_text).striptags().split())
+
+
+def context_before(prefix: str) -> str:
+    """The words before an excerpt in its paragraph; "…" where the context is cut short."""
+    if "\n" in prefix or len(prefix) < SELECTOR_CONTEXT:
+        return prefix.rsplit("\n", 1)[-1]
+    return "…" + prefix.split(" ", 1)[1] if " " in prefix else ""
+
+
+def context_after(suffix: str) -> str:
+    """The words after an excerpt in its paragraph; "…" where the context is cut short."""
+    if "\n" in suffix or len(suffix) < SELECTOR_CONTEXT:
+        return suffix.split("\n", 1)[0]
+    return suffix.rsplit(" ", 1)[0] + "…" if " " in suffix else ""
+
+
+def source_paragraphs(source: Source, cites: list[Cite]) -> list[Paragraph]:
+    """The source's lines, each cut into segments at every highlight and residue boundary."""
+    spans = [(start, end, cite, part) for cite in cites for part, (start, end) in enumerate(cite.anchor.spans)]
+    residue = residue_spans(source)
+    paragraphs = []
+    offset = 0
+    for number, line in enumerate(source.text.split("\n"), start=1):
+        line_end = offset + len(line)
+        if line.strip():
+            whole = next((r.reason for r in residue if r.whole_lines and r.start <= offset and line_end <= r.end), "")
+            inline = [r for r in residue if not r.whole_lines and r.start >= offset and r.end <= line_end]
+            paragraphs.append(Paragraph(number, _segments(line, offset, spans, inline), whole,
+                                        _cites_starting(offset, line_end, spans)))
+        offset = line_end + 1
+    return paragraphs
+
+
+def _cites_starting(start: int, end: int, spans) -> list[Cite]:
+    out: list[Cite] = []
+    for s, _e, cite, part in spans:
+        if part == 0 and start <= s <= end and cite not in out:
+            out.append(cite)
+    return out
+
+
+def _segments(line: str, offset: int, spans, inline_residue: list[ResidueSpan]) -> list[Segment]:
+    end = offset + len(line)
+    cuts = {offset, end}
+    for s, e, _cite, _part in spans:
+        if s < end and e > offset:
+            cuts.update({max(s, offset), min(e, end)})
+    for r in inline_residue:
+        cuts.update({r.start, r.end})
+    points = sorted(cuts)
+    segments = []
+    for a, b in zip(points, points[1:]):
+        covering = [c for s, e, c, _p in spans if s <= a and e >= b]
+        starting = [c.part_id(p) for s, _e, c, p in spans if s == a]
+        reason = next((r.reason for r in inline_residue if r.start <= a and b <= r.end), "")
+        segments.append(Segment(line[a - offset:b - offset], list(dict.fromkeys(covering)), starting, reason))
+    return segments
+
+
+@dataclass
+class Assets:
+    """Static files with fingerprinted names, so they can be cached for ever."""
+
+    files: dict[str, OutputFile]  # logical name -> output file
+
+    def url(self, name: str) -> str:
+        return self.files[name].path
+
+
+def _fingerprinted(name: str, data: bytes) -> str:
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    stem, dot, ext = name.rpartition(".")
+    return f"static/{stem}.{digest}.{ext}" if dot else f"static/{name}.{digest}"
+
+
+def verdict_css(model: Model) -> bytes:
+    rules = [f".verdict-{v.key} {{ background-color: {v.colour}; color: #fff; }}" for v in model.verdicts]
+    return ("\n".join(rules) + "\n").encode()
+
+
+def static_files(theme: Theme, model: Model) -> Assets:
+    found: dict[str, bytes] = {}
+    for folder in reversed(theme.static_dirs):  # the root's own files win
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                found[path.relative_to(folder).as_posix()] = path.read_bytes()
+    found["verdicts.css"] = verdict_css(model)
+    return Assets({name: OutputFile(_fingerprinted(name, data), data) for name, data in sorted(found.items())})
+
+
+def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme) -> list[OutputFile]:
+    renderer = Renderer(model, anchors, theme)
+    files = [renderer.index()]
+    files += [renderer.claim(c) for c in model.claims]
+    files += [renderer.source(s) for _, s in sorted(model.sources.items())]
+    files.append(renderer.sources_index())
+    files += list(renderer.verdict_pages())
+    files += list(renderer.tag_pages())
+    files += list(renderer.content_pages())
+    files.append(renderer.not_found())
+    files += list(renderer.feeds())
+    files.append(renderer.sitemap(files))
+    files += list(renderer.assets.files.values())
+    return sorted(files, key=lambda f: f.path)

@@ -1,0 +1,475 @@
+"""Stage 2, validate: check the loaded data against the JSON Schemas and against each other.
+
+The schemas in site_builder/schemas/ are the single source of truth for the file formats;
+editors use the same files. This stage translates the schema's findings into a contributor's
+words, adds the checks a schema cannot express (references, dates in order, digests) and
+returns the site as plain dataclasses. Every problem in every file is collected.
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from .errors import Problems
+from .load import SLUG, Loaded, YamlDoc
+from .model import Claim, Comparison, ContentPage, Correction, Excerpt, Model, Residue, Site, Source, Verdict
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+RESERVED_PAGE_SLUGS = {"claims", "sources", "verdicts", "tags", "index", "404", "feed", "sitemap",
+                       "robots", "static", "pagefind", "corrections", "evidence"}
+YAML_BOOLEAN_WORDS = {"yes", "no", "on", "off", "true", "false", "y", "n"}
+MIN_CONTRAST = 4.5
+
+
+@functools.cache
+def schema_validator(name: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def validate(loaded: Loaded) -> tuple[Model | None, Problems]:
+    """Check everything; the model is None when any error was found."""
+    problems = Problems()
+    site = _check_site(loaded.site, problems)
+    verdicts = _check_verdicts(loaded.verdicts, problems)
+    sources = _check_sources(loaded, problems)
+    claims = [c for c in (_check_claim(doc, verdicts, sources, problems) for doc in loaded.claims) if c]
+    _check_tag_spellings(claims, loaded, problems)
+    pages = [p for p in (_check_page(page, problems) for page in loaded.pages) if p]
+    if problems.errors or site is None or verdicts is None:
+        return None, problems
+    claims.sort(key=lambda c: c.id)
+    claims.sort(key=lambda c: c.published, reverse=True)
+    pages.sort(key=lambda p: (p.nav or 1000, p.slug))
+    return Model(site, verdicts, sources, claims, pages), problems
+
+
+# --- schema errors in a contributor's words -------------------------------------------------
+
+def check_schema(doc: YamlDoc, name: str, problems: Problems) -> bool:
+    """Validate a document against a schema; report each finding at its position."""
+    if doc.data is None:
+        problems.add(doc.path, 1, 1, "the file is empty", "see the README for what it holds")
+        return False
+    before = len(problems.errors)
+    validator = schema_validator(name)
+    for error in validator.iter_errors(doc.data):
+        _report_schema_error(doc, error, validator.schema, problems)
+    return len(problems.errors) == before
+
+
+def _report_schema_error(doc: YamlDoc, error: ValidationError, schema: dict, problems: Problems) -> None:
+    path = tuple(error.absolute_path)
+    line, col = doc.where(path)
+    field = _field_name(path)
+    kind, value = error.validator, error.instance
+    if kind == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        for key in sorted(set(value) - set(allowed)):
+            kline, kcol = doc.where(path + (key,), key=True)
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"the keys allowed here are: {', '.join(allowed)}"
+            problems.add(doc.path, kline, kcol, f"unknown key '{key}'", hint)
+        return
+    if kind == "required":
+        missing = re.match(r"'(.+)' is a required property", error.message)
+        key = missing.group(1) if missing else "?"
+        described = error.schema.get("properties", {}).get(key, {}).get("description", "")
+        where = f" in {field}" if path else ""
+        problems.add(doc.path, line, col, f"the key '{key}' is missing{where}",
+                     f"add '{key}:'" + (f": {described[0].lower()}{described[1:]}" if described else ""))
+        return
+    if kind == "type":
+        raw = doc.plain.get(path, "")
+        expected = error.validator_value
+        if "string" in _as_list(expected) and raw.lower() in YAML_BOOLEAN_WORDS:
+            problems.add(doc.path, line, col, f"{field} was read as a yes/no value, not as text",
+                         f'YAML reads an unquoted {raw} as a boolean; put it in quotes: "{raw}"')
+        elif "string" in _as_list(expected) and raw:
+            problems.add(doc.path, line, col, f"{field} was read as a number, not as text",
+                         f'put it in quotes: "{raw}"')
+        else:
+            problems.add(doc.path, line, col, f"{field} should be {_type_words(expected)}, not {_describe(value)}",
+                         _type_hint(expected))
+        return
+    if kind == "format" and error.validator_value == "date":
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+            problems.add(doc.path, line, col, f"{field}: the date {value} does not exist",
+                         "check the day and month; dates are written YYYY-MM-DD")
+        else:
+            problems.add(doc.path, line, col, f"{field}: '{value}' is not a date",
+                         "write dates as YYYY-MM-DD, for example 2024-12-02")
+        return
+    if kind == "enum":
+        options = [str(o) for o in error.validator_value]
+        close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.5)
+        hint = (f"did you mean '{close[0]}'? " if close else "") + f"choose one of: {', '.join(options)}"
+        problems.add(doc.path, line, col, f"{field}: '{value}' is not allowed", hint)
+        return
+    if kind == "pattern":
+        problems.add(doc.path, line, col, f"{field}: '{value}' is not in the expected form", _pattern_hint(error.validator_value, value))
+        return
+    if kind in ("minLength", "maxLength"):
+        limit = error.validator_value
+        if kind == "minLength":
+            problems.add(doc.path, line, col, f"{field} is too short ({len(value)} characters)",
+                         f"write at least {limit} characters")
+        else:
+            problems.add(doc.path, line, col, f"{field} is too long ({len(value)} characters)",
+                         f"keep it to {limit} characters at most")
+        return
+    if kind in ("minItems", "maxItems"):
+        limit = error.validator_value
+        need = f"at least {limit}" if kind == "minItems" else f"at most {limit}"
+        problems.add(doc.path, line, col, f"{field} has {len(value)} item(s)", f"give {need}")
+        return
+    if kind == "uniqueItems":
+        seen: set = set()
+        for i, item in enumerate(value):
+            key = json.dumps(item, sort_keys=True)
+            if key in seen:
+                iline, icol = doc.where(path + (i,))
+                problems.add(doc.path, iline, icol, f"{field}: '{item}' is listed twice", "remove the repeated item")
+            seen.add(key)
+        return
+    if kind in ("minimum", "maximum"):
+        problems.add(doc.path, line, col, f"{field} is {value}, out of range",
+                     f"the {kind} is {error.validator_value}")
+        return
+    problems.add(doc.path, line, col, f"{field}: {error.message}", "see the schema in site_builder/schemas/")
+
+
+def _field_name(path: tuple) -> str:
+    if not path:
+        return "the file"
+    parts = []
+    for part in path:
+        parts.append(f"[{part + 1}]" if isinstance(part, int) else ("." if parts else "") + str(part))
+    return "'" + "".join(parts) + "'"
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _type_words(expected: Any) -> str:
+    words = {"string": "text", "object": "a set of 'key: value' lines", "array": "a list ('- ' items)",
+             "integer": "a whole number", "boolean": "true or false", "null": "empty", "number": "a number"}
+    return " or ".join(words.get(t, t) for t in _as_list(expected))
+
+
+def _type_hint(expected: Any) -> str:
+    first = _as_list(expected)[0]
+    return {"string": "write the text after the colon, in quotes if it holds a colon or starts with a symbol",
+            "object": "indent the keys under this one",
+            "array": "write each item on its own line starting with '- '",
+            "integer": "write a number such as 2"}.get(first, "see the schema in site_builder/schemas/")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a yes/no value"
+    if value is None:
+        return "empty"
+    if isinstance(value, dict):
+        return "a set of keys"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "text"
+
+
+def _pattern_hint(pattern: str, value: Any) -> str:
+    if "a-z0-9" in pattern and "A-Z" not in pattern:
+        suggestion = slugify(str(value))
+        return "use lower-case letters, digits and single hyphens" + (f", such as '{suggestion}'" if suggestion else "")
+    if pattern.startswith("^#"):
+        return "write a colour as # and six hex digits, such as #1a5fb4"
+    if "https?" in pattern:
+        return "write a full address starting with https://" + (" and ending with /" if pattern.endswith("/$") else "")
+    if "[1-9]" in pattern:
+        return "write a line number (14) or a range (14-15)"
+    return f"it must match {pattern}"
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+# --- the site, the verdicts, the sources ---------------------------------------------------
+
+def _check_site(doc: YamlDoc | None, problems: Problems) -> Site | None:
+    if doc is None or not check_schema(doc, "site", problems):
+        return None
+    d = doc.data
+    return Site(d["title"], d["description"], d["base_url"], d["language"], d["organisation"]["name"],
+                d["organisation"]["url"], d["default_author"], d.get("contact", ""))
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG 2 contrast ratio between white text and a #rrggbb background."""
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    lum = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (lum + 0.05)
+
+
+def _check_verdicts(doc: YamlDoc | None, problems: Problems) -> list[Verdict] | None:
+    if doc is None or not check_schema(doc, "verdicts", problems):
+        return None
+    verdicts, seen = [], set()
+    for i, item in enumerate(doc.data["verdicts"]):
+        line, col = doc.where(("verdicts", i, "key"))
+        if item["key"] in seen:
+            problems.add(doc.path, line, col, f"the verdict '{item['key']}' is defined twice", "keep one of them")
+            continue
+        seen.add(item["key"])
+        ratio = contrast_with_white(item["colour"])
+        if ratio < MIN_CONTRAST:
+            cline, ccol = doc.where(("verdicts", i, "colour"))
+            problems.add(doc.path, cline, ccol,
+                         f"white text on {item['colour']} has a contrast of {ratio:.2f}:1, below {MIN_CONTRAST}:1",
+                         "choose a darker colour so that the badge stays readable")
+        verdicts.append(Verdict(item["key"], item["label"], item["description"], item["colour"].lower(), item["rating"]))
+    return verdicts
+
+
+def _check_sources(loaded: Loaded, problems: Problems) -> dict[str, Source]:
+    doc = loaded.sources
+    if doc is None or not check_schema(doc, "sources", problems):
+        return {}
+    sources = {}
+    meta = doc.data["sources"]
+    for seed_id, seed in sorted(loaded.seeds.items()):
+        if seed_id not in meta:
+            problems.add(seed.path, 0, 0, f"the seed '{seed_id}' has no entry in seeds/sources.yaml",
+                         f"add '{seed_id}:' under 'sources:' with its label, language and sha256 ({seed.sha256})")
+    for seed_id, item in meta.items():
+        line, col = doc.where(("sources", seed_id), key=True)
+        seed = loaded.seeds.get(seed_id)
+        if seed is None:
+            problems.add(doc.path, line, col, f"there is no seed file seeds/{seed_id}.txt",
+                         "add the text, or remove this entry")
+            continue
+        if seed.sha256 != item["sha256"]:
+            sline, scol = doc.where(("sources", seed_id, "sha256"))
+            problems.add(doc.path, sline, scol,
+                         f"the bytes of {seed.path} have changed: pinned sha256 {item['sha256']}, actual {seed.sha256}",
+                         f"seeds are evidence and are never edited; restore the original bytes, or, if the new text "
+                         f"is deliberate, re-pin it with: python build.py pin {seed_id}")
+        residue = _check_residue(doc, seed_id, item.get("residue", []), seed.text, problems)
+        inferred = frozenset(k[: -len("_inferred")] for k, v in item.items() if k.endswith("_inferred") and v)
+        sources[seed_id] = Source(seed_id, seed.path, seed.text, item["label"], item["language"], item["sha256"],
+                                  item.get("title", ""), item.get("outlet", ""), item.get("author", ""),
+                                  item.get("url", ""), item.get("published", ""), inferred, item.get("notes", ""),
+                                  residue)
+    return sources
+
+
+def _check_residue(doc: YamlDoc, seed_id: str, items: list, text: str, problems: Problems) -> tuple[Residue, ...]:
+    lines = text.split("\n")
+    count = len(lines) - (1 if text.endswith("\n") else 0)
+    out = []
+    for i, item in enumerate(items):
+        line, col = doc.where(("sources", seed_id, "residue", i, "lines"))
+        first, _, last = item["lines"].partition("-")
+        first, last = int(first), int(last or first)
+        if last < first or last > count:
+            problems.add(doc.path, line, col, f"lines {item['lines']} are outside {seed_id}.txt, which has {count} lines",
+                         "give lines that exist, first before last")
+            continue
+        fragment = item.get("text", "")
+        if fragment and (first != last or fragment not in lines[first - 1]):
+            tline, tcol = doc.where(("sources", seed_id, "residue", i, "text"))
+            problems.add(doc.path, tline, tcol, f"the text is not found on line {first} of {seed_id}.txt",
+                         "copy it exactly from that single line, or leave 'text' out to mark whole lines")
+            continue
+        out.append(Residue(first, last, item["reason"], fragment))
+    return tuple(out)
+
+
+# --- claims --------------------------------------------------------------------------------
+
+def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source],
+                 problems: Problems) -> Claim | None:
+    claim_id = Path(doc.path).stem
+    before = len(problems.errors)
+    if not SLUG.match(claim_id):
+        problems.add(doc.path, 0, 0, f"the file name '{claim_id}' is not a valid claim id",
+                     f"rename the file to {slugify(claim_id) or 'a-slug'}.yaml: lower-case letters, digits and hyphens")
+    if not check_schema(doc, "claim", problems):
+        return None
+    d = doc.data
+    _check_verdict_key(doc, d["verdict"], verdicts, problems)
+    evidence = _check_evidence(doc, d["evidence"], sources, problems)
+    comparisons = _check_comparisons(doc, d.get("comparisons", []), evidence, problems)
+    _check_dates(doc, d, problems)
+    _check_rating_has_evidence(doc, d["verdict"], verdicts, evidence, problems)
+    if len(problems.errors) > before:
+        return None
+    corrections = tuple(sorted((Correction(c["date"], c["text"]) for c in d.get("corrections", [])),
+                               key=lambda c: c.date, reverse=True))
+    return Claim(claim_id, doc.path, d["claim"].strip(), d["claimant"].strip(), d["claim_date"], d["verdict"],
+                 d["summary"], d["published"], tuple(evidence), d.get("analysis", ""), tuple(comparisons),
+                 tuple(d.get("tags", [])), d.get("updated", ""), d.get("author", ""), corrections)
+
+
+def _check_verdict_key(doc: YamlDoc, key: str, verdicts: list[Verdict] | None, problems: Problems) -> None:
+    if verdicts is None:
+        return
+    keys = [v.key for v in verdicts]
+    if key not in keys:
+        line, col = doc.where(("verdict",))
+        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)
+        hint = (f"did you mean '{close[0]}'? " if close else "") + f"the verdicts are: {', '.join(keys)}"
+        problems.add(doc.path, line, col, f"unknown verdict '{key}'", hint)
+
+
+def _check_evidence(doc: YamlDoc, items: list, sources: dict[str, Source], problems: Problems) -> list[Excerpt]:
+    out, seen_quotes, seen_ids = [], {}, {}
+    for i, item in enumerate(items):
+        line, col = doc.where(("evidence", i, "quote"))
+        if item["source"] not in sources:
+            sline, scol = doc.where(("evidence", i, "source"))
+            close = difflib.get_close_matches(item["source"], list(sources), n=1, cutoff=0.5)
+            hint = (f"did you mean '{close[0]}'? " if close else "") + "name a seed file of seeds/ without .txt"
+            problems.add(doc.path, sline, scol, f"unknown source '{item['source']}'", hint)
+            continue
+        key = (item["source"], " ".join(item["quote"].split()))
+        if key in seen_quotes:
+            problems.add(doc.path, line, col, f"this excerpt is listed twice (first as excerpt {seen_quotes[key]})",
+                         "remove the repeated excerpt")
+            continue
+        seen_quotes[key] = i + 1
+        excerpt_id = item.get("id", "")
+        if excerpt_id:
+            if excerpt_id in seen_ids:
+                iline, icol = doc.where(("evidence", i, "id"))
+                problems.add(doc.path, iline, icol, f"the excerpt id '{excerpt_id}' is used twice",
+                             "give each excerpt its own id")
+                continue
+            seen_ids[excerpt_id] = i + 1
+        out.append(Excerpt(i + 1, item["source"], item["quote"], item["stance"], excerpt_id, item.get("note", ""),
+                           item.get("prefix", ""), item.get("occurrence", 0), line, col))
+    return out
+
+
+def _check_comparisons(doc: YamlDoc, items: list, evidence: list[Excerpt], problems: Problems) -> list[Comparison]:
+    by_id = {e.id: e for e in evidence if e.id}
+    out = []
+    for i, item in enumerate(items):
+        pair = item["excerpts"]
+        found = []
+        for j, excerpt_id in enumerate(pair):
+            if excerpt_id not in by_id:
+                line, col = doc.where(("comparisons", i, "excerpts", j))
+                known = ", ".join(sorted(by_id)) or "none yet"
+                problems.add(doc.path, line, col, f"no excerpt of this claim has the id '{excerpt_id}'",
+                             f"add 'id: {excerpt_id}' to the excerpt you mean (ids in this claim: {known})")
+            else:
+                found.append(by_id[excerpt_id])
+        if len(found) == 2 and found[0].source == found[1].source:
+            line, col = doc.where(("comparisons", i, "excerpts"))
+            problems.add(doc.path, line, col, "both excerpts of the comparison come from the same source",
+                         "compare what two different sources report of the same words")
+            continue
+        if len(found) == 2:
+            out.append(Comparison(item["speaker"], pair[0], pair[1], item.get("note", "")))
+    return out
+
+
+def _check_dates(doc: YamlDoc, d: dict, problems: Problems) -> None:
+    published, updated = d["published"], d.get("updated", "")
+    if d["claim_date"] > published:
+        line, col = doc.where(("claim_date",))
+        problems.add(doc.path, line, col, f"the claim is dated {d['claim_date']}, after the fact-check was published ({published})",
+                     "a claim is checked after it was made; correct one of the two dates")
+    if updated and updated < published:
+        line, col = doc.where(("updated",))
+        problems.add(doc.path, line, col, f"'updated' ({updated}) is before 'published' ({published})",
+                     "an update comes after publication; correct the date")
+    for i, correction in enumerate(d.get("corrections", [])):
+        line, col = doc.where(("corrections", i, "date"))
+        if correction["date"] < published:
+            problems.add(doc.path, line, col, f"the correction is dated {correction['date']}, before publication ({published})",
+                         "a correction comes after publication; correct the date")
+        elif not updated or correction["date"] > updated:
+            problems.add(doc.path, line, col, f"the correction of {correction['date']} is later than 'updated' ({updated or 'missing'})",
+                         f"set 'updated: {correction['date']}' or later, so readers and feeds see the change")
+
+
+def _check_rating_has_evidence(doc: YamlDoc, key: str, verdicts: list[Verdict] | None, evidence: list[Excerpt],
+                               problems: Problems) -> None:
+    rated = [v.rating for v in verdicts or [] if v.rating is not None]
+    verdict = next((v for v in verdicts or [] if v.key == key), None)
+    if not rated or verdict is None or verdict.rating is None:
+        return
+    stances = {e.stance for e in evidence}
+    line, col = doc.where(("verdict",))
+    if verdict.rating == max(rated) and "supports" not in stances:
+        problems.add(doc.path, line, col, f"the claim is rated '{verdict.label}' but no excerpt supports it",
+                     "add the excerpt that shows it is true, with 'stance: supports'", severity="warning")
+    if verdict.rating == min(rated) and "refutes" not in stances:
+        problems.add(doc.path, line, col, f"the claim is rated '{verdict.label}' but no excerpt refutes it",
+                     "add the excerpt that shows it is false, with 'stance: refutes'", severity="warning")
+
+
+def _squash(tag: str) -> str:
+    return tag.replace("-", "").rstrip("s")
+
+
+def _check_tag_spellings(claims: list[Claim], loaded: Loaded, problems: Problems) -> None:
+    """Warn when one tag is spelled two ways (kataib-hezbollah and kataeb-hezbollah, iraq and iraqs)."""
+    uses: dict[str, list[Claim]] = {}
+    for claim in claims:
+        for tag in claim.tags:
+            uses.setdefault(tag, []).append(claim)
+    tags = sorted(uses, key=lambda t: (-len(uses[t]), t))
+    docs = {doc.path: doc for doc in loaded.claims}
+    for i, rare in enumerate(tags):
+        for common in tags[:i]:
+            similar = difflib.SequenceMatcher(None, rare, common).ratio() >= 0.88
+            if _squash(rare) == _squash(common) or (similar and len(rare) > 5):
+                for claim in uses[rare]:
+                    doc = docs[claim.path]
+                    line, col = doc.where(("tags", list(claim.tags).index(rare)))
+                    problems.add(claim.path, line, col,
+                                 f"the tag '{rare}' looks like '{common}', used by {len(uses[common])} claim(s)",
+                                 f"use '{common}' if they are the same thing", severity="warning")
+                break
+
+
+# --- content pages ---------------------------------------------------------------------------
+
+def _check_page(page: Any, problems: Problems) -> ContentPage | None:
+    meta = page.meta.data if isinstance(page.meta.data, dict) else {}
+    line, col = page.meta.where(())
+    if not SLUG.match(page.slug) or page.slug in RESERVED_PAGE_SLUGS:
+        problems.add(page.path, 0, 0, f"the page name '{page.slug}' cannot be used",
+                     "name pages with lower-case words and hyphens, other than " + ", ".join(sorted(RESERVED_PAGE_SLUGS)))
+        return None
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.add(page.path, line, col, "the page has no title", "add 'title: ...' to its front matter")
+        return None
+    for key in sorted(set(meta) - {"title", "nav"}):
+        kline, kcol = page.meta.where((key,), key=True)
+        close = difflib.get_close_matches(key, ["title", "nav"], n=1)
+        problems.add(page.path, kline, kcol, f"unknown key '{key}'",
+                     f"did you mean '{close[0]}'?" if close else "the front matter takes 'title' and 'nav'")
+    nav = meta.get("nav", 0)
+    if not isinstance(nav, int) or isinstance(nav, bool) or nav < 0:
+        nline, ncol = page.meta.where(("nav",))
+        problems.add(page.path, nline, ncol, "'nav' should be a whole number", "write its place in the menu, such as 2")
+        nav = 0
+    return ContentPage(page.slug, page.path, title.strip(), page.body, nav)
