@@ -53,16 +53,39 @@ def validate(loaded: Loaded) -> tuple[Model | None, Problems]:
 
 # --- schema errors in a contributor's words -------------------------------------------------
 
+PLACEHOLDER = "TODO:"  # what `build.py new` leaves for the contributor to fill in
+
+
 def check_schema(doc: YamlDoc, name: str, problems: Problems) -> bool:
     """Validate a document against a schema; report each finding at its position."""
     if doc.data is None:
         problems.add(doc.path, 1, 1, "the file is empty", "see the README for what it holds")
         return False
     before = len(problems.errors)
+    _report_placeholders(doc, doc.data, (), problems)
     validator = schema_validator(name)
     for error in validator.iter_errors(doc.data):
+        if isinstance(error.instance, str) and error.instance.strip().startswith(PLACEHOLDER):
+            continue  # already reported as a placeholder
         _report_schema_error(doc, error, validator.schema, problems)
     return len(problems.errors) == before
+
+
+def _report_placeholders(doc: YamlDoc, value: Any, path: tuple, problems: Problems) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _report_placeholders(doc, item, path + (key,), problems)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _report_placeholders(doc, item, path + (i,), problems)
+    elif isinstance(value, str) and value.strip().startswith(PLACEHOLDER):
+        line, col = doc.where(path)
+        problems.add(doc.path, line, col, f"{_field_name(path)} still holds the placeholder '{_first_line(value)}'",
+                     "replace it with the real value")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0]
 
 
 def _report_schema_error(doc: YamlDoc, error: ValidationError, schema: dict, problems: Problems) -> None:

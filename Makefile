@@ -1,0 +1,34 @@
+# Two commands do all the set-up: `make serve` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: serve build check test test-tools bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+serve: $(STAMP)  ## build the site, serve it on http://127.0.0.1:8000, rebuild on every save
+	$(PY) build.py serve
+
+build: $(STAMP)
+	$(PY) build.py build
+
+check: $(STAMP)
+	$(PY) build.py check --strict
+
+test: $(STAMP)  ## every test; browser and HTML-checker tests skip (with the reason) where their tools are missing
+	$(PY) -m pytest
+
+test-tools:  ## Chromium, Java and the npm checkers that the browser and audit tests use (needs root)
+	bash .ci/install-test-tools.sh
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf _site .pytest_cache .hypothesis

@@ -1,0 +1,108 @@
+"""Commands that write a contributor's files: `new claim ID` and `pin SEED`."""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+from .errors import Problems
+from .load import SLUG, load_yaml_file
+from .validate import PLACEHOLDER, slugify
+
+
+CLAIM_SKELETON = """\
+# yaml-language-server: $schema={schema}
+# A fact-check of one claim. Replace every "TODO:" value, then run: python build.py check
+# The file name is the claim's id: {id}.yaml -> /claims/{id}/
+
+# The claim as it was made, in one sentence, without the verdict.
+claim: "TODO: the claim, in one sentence"
+# Who made it: a person, an organisation, or the outlet that reported it.
+claimant: "TODO: who made the claim"
+# When it was made, YYYY-MM-DD.
+claim_date: "TODO: YYYY-MM-DD"
+# One of the keys of content/verdicts.yaml: {verdicts}
+verdict: "TODO: a verdict key"
+# Markdown: the verdict in two or three sentences, argued from the quoted words.
+summary: >
+  TODO: the verdict in two or three sentences.
+# Markdown, optional: the reasoning, excerpt by excerpt.
+analysis: |
+  TODO: the reasoning, or remove this key.
+# Excerpts quoted word for word from the seeds. Quotation marks, dashes and spaces may differ
+# from the source; nothing else. An ellipsis (...) joins parts of one paragraph.
+evidence:
+  - source: "TODO: a seed id, such as {seed}"
+    quote: "TODO: the source's exact words"
+    stance: supports  # supports | refutes | context
+    # note: markdown, optional: why this excerpt matters
+    # prefix: words just before the quote, if it appears more than once in the source
+tags: []  # lower-case slugs, such as [iraq, syria]
+published: {today}
+"""
+
+
+def new_claim(root: Path, claim_id: str) -> int:
+    """Write a commented skeleton that passes `check` once its placeholders are filled."""
+    if not SLUG.match(claim_id):
+        suggestion = slugify(claim_id)
+        print(f"build.py: error: '{claim_id}' is not a valid claim id "
+              f"(use lower-case letters, digits and hyphens{', such as ' + suggestion if suggestion else ''})",
+              file=sys.stderr)
+        return 2
+    claims = root / "content" / "claims"
+    target = claims / f"{claim_id}.yaml"
+    if target.exists():
+        print(f"build.py: error: {target.relative_to(root)} already exists (choose another id, or edit that file)",
+              file=sys.stderr)
+        return 2
+    claims.mkdir(parents=True, exist_ok=True)
+    verdicts = _verdict_keys(root)
+    seeds = sorted(p.stem for p in (root / "seeds").glob("*.txt"))
+    schema = Path(__file__).parent / "schemas" / "claim.schema.json"
+    target.write_text(CLAIM_SKELETON.format(
+        id=claim_id, schema=_relative(schema, claims), verdicts=", ".join(verdicts) or "see content/verdicts.yaml",
+        seed=seeds[0] if seeds else "000_1b24216a71cf53b4", today=datetime.date.today().isoformat()),
+        encoding="utf-8")
+    print(f"wrote {target.relative_to(root)}: fill in every 'TODO:', then run python build.py check")
+    return 0
+
+
+def _relative(target: Path, start: Path) -> str:
+    return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
+
+
+def _verdict_keys(root: Path) -> list[str]:
+    doc = load_yaml_file(root, root / "content" / "verdicts.yaml", Problems(), required=False)
+    try:
+        return [v["key"] for v in doc.data["verdicts"]]
+    except (AttributeError, KeyError, TypeError):
+        return []
+
+
+def pin_seed(root: Path, seed_id: str) -> int:
+    """Record a seed's current digest in seeds/sources.yaml, after a deliberate change of its text."""
+    seed = root / "seeds" / f"{seed_id}.txt"
+    sources = root / "seeds" / "sources.yaml"
+    if not seed.is_file():
+        print(f"build.py: error: there is no seed seeds/{seed_id}.txt", file=sys.stderr)
+        return 2
+    problems = Problems()
+    doc = load_yaml_file(root, sources, problems)
+    entry = doc.data.get("sources", {}).get(seed_id) if doc and isinstance(doc.data, dict) else None
+    if not isinstance(entry, dict) or "sha256" not in entry:
+        print(f"build.py: error: seeds/sources.yaml has no sha256 for '{seed_id}' "
+              f"(add an entry for it first; see the README)", file=sys.stderr)
+        return 1
+    actual = hashlib.sha256(seed.read_bytes()).hexdigest()
+    if entry["sha256"] == actual:
+        print(f"{seed_id} is already pinned at {actual}")
+        return 0
+    line, _col = doc.where(("sources", seed_id, "sha256"))
+    lines = sources.read_text(encoding="utf-8").split("\n")
+    lines[line - 1] = lines[line - 1].replace(entry["sha256"], actual)
+    sources.write_text("\n".join(lines), encoding="utf-8")
+    print(f"pinned {seed_id}: {entry['sha256']} -> {actual}; check that every excerpt still anchors: python build.py check")
+    return 0

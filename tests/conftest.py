@@ -1,0 +1,45 @@
+"""Shared fixtures: scratch copies of the embedded site, and running the command line."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, cwd: Path = PROJECT) -> Run:
+    """Run build.py in a fresh process, as a contributor would."""
+    proc = subprocess.run([sys.executable, str(PROJECT / "build.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def site_root(tmp_path: Path) -> Path:
+    """A scratch copy of the embedded site's content and seeds."""
+    root = tmp_path / "site"
+    root.mkdir()
+    shutil.copytree(PROJECT / "content", root / "content")
+    shutil.copytree(PROJECT / "seeds", root / "seeds")
+    return root
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded site, built once for the tests that only read it."""
+    out = tmp_path_factory.mktemp("built") / "_site"
+    result = run_cli("build", "--out", str(out))
+    assert result.code == 0, result.err
+    return out
