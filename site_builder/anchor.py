@@ -94,8 +94,15 @@ def normalise_quote(quote: str) -> str:
 
 
 def quote_parts(quote: str) -> list[str]:
-    """The parts of a quote that an ellipsis separates, each normalised."""
-    return [p for p in (normalise_quote(part) for part in _ELLIPSIS.split(quote)) if p]
+    """The parts of a quote that an ellipsis separates, each normalised.
+
+    Quotation marks around the whole quote are the contributor's, not the source's, so they
+    are dropped; marks inside it must match the source.
+    """
+    text = normalise_quote(quote)
+    if len(text) > 1 and text[0] == '"' and text[-1] == '"':
+        text = text[1:-1].strip()
+    return [p for p in (normalise_quote(part) for part in _ELLIPSIS.split(text)) if p]
 
 
 def line_starts(text: str) -> list[int]:
@@ -200,7 +207,7 @@ class SourceIndex:
                       text[max(0, start - SELECTOR_CONTEXT):start], text[end:end + SELECTOR_CONTEXT])
 
     def closest(self, part: str) -> tuple[float, int, int] | None:
-        """The passage most like the part, as (score, raw start, raw end) widened to whole words."""
+        """The passage most like the part, as (score, raw start, raw end), on whole words."""
         if not part:
             return None
         found = fuzz.partial_ratio_alignment(part, self.norm.text, score_cutoff=MIN_SUGGESTION_SCORE)
@@ -208,11 +215,24 @@ class SourceIndex:
             return None
         start, end = self.norm.raw_span(found.dest_start, max(found.dest_end, found.dest_start + 1))
         text = self.source.text
-        while start > 0 and not text[start - 1].isspace():
-            start -= 1
-        while end < len(text) and not text[end].isspace():
-            end += 1
-        return found.score, start, end
+        # Edges at white space or at word characters, so that punctuation is kept only when it helps.
+        starts = _word_edges(text, start, r"(?<!\S)\S", True) + _word_edges(text, start, r"(?<!\w)\w", True)
+        ends = _word_edges(text, end, r"\S(?!\S)", False) + _word_edges(text, end, r"\w(?!\w)", False)
+        wanted = normalise_quote(part)
+        best = max(((fuzz.ratio(wanted, normalise_quote(text[a:b])), a, b) for a in starts for b in ends if a < b),
+                   key=lambda t: (t[0], -(t[2] - t[1])))
+        return best
+
+
+def _word_edges(text: str, near: int, pattern: str, before: bool, words: int = 3) -> list[int]:
+    """Word starts (or ends) within a few words of a position: the candidates for a passage edge."""
+    lo, hi = max(0, near - 40), min(len(text), near + 40)
+    edges = [m.start() if before else m.end() for m in re.finditer(pattern, text[lo:hi])]
+    edges = [lo + e for e in edges]
+    if not edges:
+        return [near]
+    nearest = min(range(len(edges)), key=lambda i: abs(edges[i] - near))
+    return edges[max(0, nearest - words): nearest + words + 1]
 
 
 def anchor_claims(model: Model) -> tuple[dict[tuple[str, int], Anchor], Problems]:

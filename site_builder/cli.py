@@ -113,3 +113,6 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the output was piped into a command that stopped reading (head)
+        sys.stderr.close()
+        return EXIT_CONTENT
