@@ -274,8 +274,9 @@ def anchor_excerpt(claim: Claim, excerpt: Excerpt, index: SourceIndex, problems:
                      "seeds/sources.yaml marks them as scraping residue; quote the article's own text")
         return None
     if excerpt.prefix:
-        wanted = normalise_quote(excerpt.prefix)
-        in_article = [s for s in in_article if index.norm.text[: s[0][0]].rstrip().endswith(wanted)]
+        # Quotation marks and spaces between the prefix and the quote do not count.
+        wanted = normalise_quote(excerpt.prefix).rstrip(' "')
+        in_article = [s for s in in_article if index.norm.text[: s[0][0]].rstrip(' "').endswith(wanted)]
         if not in_article:
             problems.add(*where, f"the quote is in {seed}, but never right after the prefix '{excerpt.prefix}'",
                          "copy the prefix from the words just before the quote, or remove it")

@@ -158,7 +158,7 @@ class _Walk:
             return node.value
         if isinstance(value, (datetime.date, datetime.datetime)):
             return value.isoformat()
-        if node.style is None and not isinstance(value, str):
+        if not node.style and not isinstance(value, str):  # plain (unquoted): None or "" by loader
             self.doc.plain[path] = node.value
         if isinstance(value, float) and value != value:  # .nan is never meant
             return node.value
@@ -203,7 +203,19 @@ def _report_syntax(path: str, exc: yaml.MarkedYAMLError, lines: list[str], probl
         hint = "a colon followed by a space starts a key; put text that contains ': ' in double quotes"
     elif "could not find expected ':'" in problem:
         hint = "each line of a mapping needs 'key: value'; check the line above for a missing colon or quote"
+    unclosed = _unclosed_quote(lines[:line])
+    if unclosed:
+        hint = f"line {unclosed} opens a quotation mark that is never closed; add the closing \""
     problems.add(path, line, col, f"YAML syntax error: {problem}", hint)
+
+
+def _unclosed_quote(lines: list[str]) -> int:
+    """The last line before an error whose value opens a double quote it does not close, or 0."""
+    for number in range(len(lines), 0, -1):
+        value = lines[number - 1].split(": ", 1)[-1].lstrip("- ").rstrip()
+        if value.startswith('"') and (len(value) == 1 or not value.endswith('"') or value.endswith('\\"')):
+            return number
+    return 0
 
 
 def _read(root: Path, file: Path, limit: int, problems: Problems) -> bytes | None:

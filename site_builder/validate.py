@@ -333,6 +333,10 @@ def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str
     if not check_schema(doc, "claim", problems):
         return None
     d = doc.data
+    if "id" in d and d["id"] != claim_id:
+        line, col = doc.where(("id",))
+        problems.add(doc.path, line, col, f"the id '{d['id']}' does not match the file name '{claim_id}.yaml'",
+                     f"rename the file to {d['id']}.yaml, or set 'id: {claim_id}'")
     _check_verdict_key(doc, d["verdict"], verdicts, problems)
     evidence = _check_evidence(doc, d["evidence"], sources, problems)
     comparisons = _check_comparisons(doc, d.get("comparisons", []), evidence, problems)

