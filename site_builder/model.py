@@ -98,6 +98,13 @@ class Claim:
     updated: str = ""
     author: str = ""
     corrections: tuple[Correction, ...] = ()  # newest first
+    short_claim: str = ""
+    line: int = 0  # where the claim text stands in its file, for messages about it
+
+    @property
+    def reviewed(self) -> str:
+        """The claim as ClaimReview's claimReviewed and the lists give it."""
+        return self.short_claim or self.claim
 
     @property
     def last_modified(self) -> str:

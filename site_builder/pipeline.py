@@ -9,6 +9,7 @@ from .errors import Problems
 from .load import load_site
 from .model import Model
 from .render import OutputFile, Theme, render_site
+from .structured import lint_claim_review
 from .validate import validate
 from .write import write_site
 
@@ -37,6 +38,9 @@ def check(root: Path, base_url: str | None = None) -> Checked:
         model.site = replace(model.site, base_url=base_url.rstrip("/") + "/")
     anchors, found = anchor_claims(model)
     problems.extend(found)
+    for claim in model.claims:
+        for _field, message, hint in lint_claim_review(model, claim):
+            problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
     if problems.errors:
         return Checked(problems)
     return Checked(problems, model, anchors)

@@ -111,11 +111,13 @@ def json_for_script(data: Any) -> Markup:
 class Renderer:
     """Renders each kind of page; `render_site` asks it for all of them."""
 
-    def __init__(self, model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme):
+    def __init__(self, model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme, *,
+                 env: Environment | None = None, assets: "Assets | None" = None):
+        # `serve` passes the environment (templates compiled once) and the static files it read.
         self.model = model
         self.anchors = anchors
-        self.env = make_environment(theme)
-        self.assets = static_files(theme, model)
+        self.env = env if env is not None else make_environment(theme)
+        self.assets = assets if assets is not None else static_files(theme, model)
         self.cites = self._cites_by_source()
         self.verdicts = {v.key: v for v in model.verdicts}
         self.tags = sorted({t for c in model.claims for t in c.tags})
@@ -220,6 +222,25 @@ class Renderer:
         for tag in self.tags:
             claims = [c for c in self.model.claims if tag in c.tags]
             yield self.page(f"tags/{tag}/index.html", "tag.html", f"Tag: {tag}", tag=tag, claims=claims)
+
+    def corrections(self) -> OutputFile:
+        """Every correction on the site, newest first, each with its claim."""
+        entries = sorted(((c, claim) for claim in self.model.claims for c in claim.corrections),
+                         key=lambda pair: (pair[0].date, pair[1].id), reverse=True)
+        return self.page("corrections/index.html", "corrections.html", "Corrections", entries=entries)
+
+    def evidence_matrix(self) -> OutputFile:
+        """Claims by sources: where each report supports, refutes or gives context to each claim."""
+        sources = sorted(self.model.sources.values(), key=lambda s: (s.published or "9999", s.id))
+        rows = []
+        for claim in self.model.claims:
+            cells = []
+            for source in sources:
+                stances = [e.stance for e in claim.evidence if e.source == source.id]
+                cells.append([(stance, stances.count(stance)) for stance, _ in STANCES if stance in stances])
+            rows.append((claim, cells))
+        return self.page("evidence/index.html", "evidence.html", "The evidence at a glance",
+                         sources=sources, rows=rows)
 
     def content_pages(self) -> Iterable[OutputFile]:
         for page in self.model.pages:
@@ -367,6 +388,7 @@ def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     files += list(renderer.verdict_pages())
     files += list(renderer.tag_pages())
     files += list(renderer.content_pages())
+    files += [renderer.corrections(), renderer.evidence_matrix()]
     files.append(renderer.not_found())
     files += list(renderer.feeds())
     files.append(renderer.sitemap(files))

@@ -59,7 +59,7 @@ def claim_review(model: Model, claim: Claim) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": claim_url(model, claim),
-        "claimReviewed": claim.claim,
+        "claimReviewed": claim.reviewed,
         "datePublished": claim.published,
         "author": {"@type": "Organization", "name": model.site.organisation_name,
                    "url": model.site.organisation_url},
@@ -107,3 +107,25 @@ def claim_record(model: Model, claim: Claim, anchors: dict[tuple[str, int], Anch
         "corrections": [{"date": c.date, "text": c.text} for c in claim.corrections],
         "claim_review": claim_review(model, claim),
     }
+
+
+CLAIM_REVIEWED_MAX = 75  # Google's fact-check guidelines: longer text wraps on phones
+
+
+def lint_claim_review(model: Model, claim: Claim) -> list[tuple[str, str, str]]:
+    """What Google's fact-check guidelines would flag in a claim's markup: (field, problem, fix)."""
+    review = claim_review(model, claim)
+    found = []
+    reviewed = review["claimReviewed"]
+    if len(reviewed) > CLAIM_REVIEWED_MAX:
+        found.append(("short_claim", f"claimReviewed is {len(reviewed)} characters, over {CLAIM_REVIEWED_MAX}",
+                      "add 'short_claim:' with the claim in at most 75 characters"))
+    labels = {v.label.lower() for v in model.verdicts}
+    if reviewed.lower().rstrip(".") in labels or any(reviewed.lower().startswith(l + ":") for l in labels):
+        found.append(("short_claim", "claimReviewed states the verdict", "give the claim only; the rating carries the verdict"))
+    rating = review["reviewRating"]
+    if "ratingValue" in rating and not rating["worstRating"] <= rating["ratingValue"] <= rating["bestRating"]:
+        found.append(("verdict", "the rating is outside the scale", "check the ratings in content/verdicts.yaml"))
+    if not review["url"].startswith(model.site.base_url):
+        found.append(("claim", "the review's url is not under the site's base URL", "check base_url in content/site.yaml"))
+    return found

@@ -23,7 +23,7 @@ from .model import Claim, Comparison, ContentPage, Correction, Excerpt, Model, R
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 RESERVED_PAGE_SLUGS = {"claims", "sources", "verdicts", "tags", "index", "404", "feed", "sitemap",
-                       "robots", "static", "pagefind", "corrections", "evidence"}
+                       "robots", "static", "pagefind", "corrections", "evidence", "livereload"}
 YAML_BOOLEAN_WORDS = {"yes", "no", "on", "off", "true", "false", "y", "n"}
 MIN_CONTRAST = 4.5
 
@@ -43,6 +43,7 @@ def validate(loaded: Loaded) -> tuple[Model | None, Problems]:
     claims = [c for c in (_check_claim(doc, verdicts, sources, problems) for doc in loaded.claims) if c]
     _check_tag_spellings(claims, loaded, problems)
     pages = [p for p in (_check_page(page, problems) for page in loaded.pages) if p]
+    _check_transparency_pages(pages, site, problems)
     if problems.errors or site is None or verdicts is None:
         return None, problems
     claims.sort(key=lambda c: c.id)
@@ -348,7 +349,8 @@ def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str
                                key=lambda c: c.date, reverse=True))
     return Claim(claim_id, doc.path, d["claim"].strip(), d["claimant"].strip(), d["claim_date"], d["verdict"],
                  d["summary"], d["published"], tuple(evidence), d.get("analysis", ""), tuple(comparisons),
-                 tuple(d.get("tags", [])), d.get("updated", ""), d.get("author", ""), corrections)
+                 tuple(d.get("tags", [])), d.get("updated", ""), d.get("author", ""), corrections,
+                 d.get("short_claim", "").strip(), doc.where(("claim",))[0])
 
 
 def _check_verdict_key(doc: YamlDoc, key: str, verdicts: list[Verdict] | None, problems: Problems) -> None:
@@ -477,6 +479,26 @@ def _check_tag_spellings(claims: list[Claim], loaded: Loaded, problems: Problems
 
 
 # --- content pages ---------------------------------------------------------------------------
+
+# What the IFCN Code of Principles asks a fact-checker to publish, by the page that shows it.
+TRANSPARENCY_PAGES = {
+    "methodology": "how claims are chosen, researched and rated",
+    "corrections-policy": "how readers ask for corrections and how they are shown",
+    "ownership-and-funding": "who owns and funds the organisation",
+}
+
+
+def _check_transparency_pages(pages: list[ContentPage], site: Site | None, problems: Problems) -> None:
+    slugs = {p.slug for p in pages}
+    for slug, what in TRANSPARENCY_PAGES.items():
+        if slug not in slugs:
+            problems.add(f"content/pages/{slug}.md", 0, 0, f"there is no {slug} page ({what})",
+                         "fact-checking readers and the IFCN principles expect it; add the page",
+                         severity="warning")
+    if not ({"submit-a-claim", "contact"} & slugs) and not (site and site.contact):
+        problems.add("content/pages/submit-a-claim.md", 0, 0, "readers have no way to submit a claim or a correction",
+                     "add a submit-a-claim page, or 'contact:' in content/site.yaml", severity="warning")
+
 
 def _check_page(page: Any, problems: Problems) -> ContentPage | None:
     meta = page.meta.data if isinstance(page.meta.data, dict) else {}
