@@ -30,6 +30,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--root", type=Path, default=PROJECT_DIR, help="folder holding content/ and seeds/")
     build.add_argument("--out", type=Path, help="output folder (default: _site/ in the root)")
     build.add_argument("--base-url", help="where the site will be published, overriding content/site.yaml")
+    build.add_argument("--no-search", action="store_true", help="skip the search index (pagefind/)")
 
     check = commands.add_parser("check", help="report every problem in the content, write nothing")
     check.add_argument("--root", type=Path, default=PROJECT_DIR)
@@ -65,7 +66,7 @@ def _summary(problems: Problems) -> str:
 def cmd_build(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     out = args.out or root / "_site"
-    checked = pipeline.build(root, out, args.base_url)
+    checked = pipeline.build(root, out, args.base_url, search=not args.no_search)
     _report(checked.problems)
     if not checked.ok:
         print(f"build failed: {_summary(checked.problems)}; {out} was left as it was", file=sys.stderr)

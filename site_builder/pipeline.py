@@ -9,6 +9,7 @@ from .errors import Problems
 from .load import load_site
 from .model import Model
 from .render import OutputFile, Theme, render_site
+from .search import SearchIndexFailed, index_site
 from .structured import lint_claim_review
 from .validate import validate
 from .write import write_site
@@ -51,9 +52,16 @@ def render(root: Path, checked: Checked) -> list[OutputFile]:
     return render_site(checked.model, checked.anchors, Theme.for_root(Path(root)))
 
 
-def build(root: Path, out: Path, base_url: str | None = None) -> Checked:
+def build(root: Path, out: Path, base_url: str | None = None, search: bool = True) -> Checked:
     """Check, render and write; on any error the output folder is left as it was."""
     checked = check(root, base_url)
-    if checked.ok:
-        write_site(render(root, checked), out)
+    if not checked.ok:
+        return checked
+    language = checked.model.site.language
+    try:
+        write_site(render(root, checked), out, finish=(lambda tree: index_site(tree, language)) if search else None)
+    except SearchIndexFailed as exc:
+        checked.problems.add("_site", 0, 0, f"the search index could not be built: {exc}",
+                             "build with --no-search to publish without search, and report the problem")
+        checked.model = None
     return checked

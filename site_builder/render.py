@@ -138,9 +138,10 @@ class Renderer:
         depth = path.count("/")
         root = "../" * depth or "./"
         url_path = path[: -len("index.html")] if path.endswith("index.html") else path
+        context.setdefault("csp", CSP)
         html = self.env.get_template(template).render(
             site=self.model.site, root=root, title=title, canonical=self.model.site.base_url + url_path,
-            asset=lambda name: root + self.assets.url(name), csp=CSP, nav_pages=self.nav_pages,
+            asset=lambda name: root + self.assets.url(name), nav_pages=self.nav_pages,
             verdicts=self.model.verdicts, verdict_of=self.verdict_of, source_name=self.source_name,
             long_date=long_date, **context)
         return OutputFile(path, html.encode("utf-8"))
@@ -156,7 +157,13 @@ class Renderer:
     def index(self) -> OutputFile:
         counts = {v.key: sum(1 for c in self.model.claims if c.verdict == v.key) for v in self.model.verdicts}
         return self.page("index.html", "index.html", self.model.site.title, claims=self.model.claims,
-                         counts=counts, tags=self.tags, is_home=True)
+                         counts=counts, tags=self.tags, scripts=[self.assets.url("filter.js")])
+
+    def search(self) -> OutputFile:
+        # Pagefind runs its index as WebAssembly: the one page that needs 'wasm-unsafe-eval'.
+        return self.page("search/index.html", "search.html", "Search",
+                         csp=CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"),
+                         scripts=["pagefind/pagefind-ui.js", self.assets.url("search.js")])
 
     def claim(self, claim: Claim) -> OutputFile:
         columns = []
@@ -381,7 +388,7 @@ def static_files(theme: Theme, model: Model) -> Assets:
 
 def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme) -> list[OutputFile]:
     renderer = Renderer(model, anchors, theme)
-    files = [renderer.index()]
+    files = [renderer.index(), renderer.search()]
     files += [renderer.claim(c) for c in model.claims]
     files += [renderer.source(s) for _, s in sorted(model.sources.items())]
     files.append(renderer.sources_index())

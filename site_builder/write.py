@@ -12,7 +12,7 @@ import ctypes.util
 import os
 import shutil
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .render import OutputFile
 
@@ -35,8 +35,12 @@ def _leftovers(out: Path) -> list[Path]:
     return sorted(out.parent.glob(f".{out.name}.building-*")) + sorted(out.parent.glob(f".{out.name}.old-*"))
 
 
-def write_site(files: Iterable[OutputFile], out: Path) -> None:
-    """Write every file into a new tree, then swap it for `out` in one step."""
+def write_site(files: Iterable[OutputFile], out: Path, finish: Callable[[Path], None] | None = None) -> None:
+    """Write every file into a new tree, then swap it for `out` in one step.
+
+    `finish`, if given, runs on the new tree before the swap (the search index is built there);
+    if it raises, the old site stays.
+    """
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in _leftovers(out):
@@ -48,6 +52,8 @@ def write_site(files: Iterable[OutputFile], out: Path) -> None:
             target = fresh / f.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(f.data)
+        if finish:
+            finish(fresh)
         _swap_in(fresh, out)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)

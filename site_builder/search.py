@@ -1,0 +1,31 @@
+"""Full-text search for the published site: a Pagefind index built into pagefind/, no server.
+
+The index is built over the freshly written tree before it is swapped in, so a site is never
+published with a search index of another build. Only claim pages carry data-pagefind-body,
+so search results are fact-checks; their verdict and tags are Pagefind filters.
+"""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pagefind.index import IndexConfig, PagefindIndex
+
+
+class SearchIndexFailed(Exception):
+    """Pagefind could not index the site."""
+
+
+async def _index(folder: Path, language: str) -> None:
+    config = IndexConfig(force_language=language.split("-")[0], output_path="pagefind")
+    async with PagefindIndex(config=config) as index:
+        await index.add_directory(str(folder))
+        await index.write_files(output_path=str(folder / "pagefind"))
+
+
+def index_site(folder: Path, language: str) -> None:
+    """Write the search index of the site in `folder` into `folder`/pagefind."""
+    try:
+        asyncio.run(_index(Path(folder).absolute(), language))
+    except Exception as exc:  # the service's errors are of several kinds; all mean "no index"
+        raise SearchIndexFailed(str(exc)) from exc
