@@ -1,52 +1,70 @@
 """Incremental builds for `serve`: the same pipeline, redoing only what an edit touched.
 
-A full build of 1,000 claims takes seconds; a preview has to answer a save in a blink. So
-the builder keeps, between builds, everything that is a pure function of inputs it can
+A full build of 1,000 claims takes seconds; a preview has to answer a save in a blink. The
+builder keeps, from one build to the next, whatever is a pure function of inputs it can
 recognise again:
 
-- load: the parsed YAML of each file, keyed by the file's path and a hash of its bytes
-  (every file is still read on every build, so the cache never trusts a time stamp);
-- validate: each claim's result, keyed by its file's hash, while the verdicts and the set
-  of source ids it is checked against stay the same;
-- anchor: each excerpt's anchor, keyed by (seed digest, residue lines, quote, prefix,
-  occurrence); a seed's metadata can change without anything being re-anchored;
-- render: each output page's bytes, keyed by the objects it is rendered from (a claim page
-  by its claim and the sources it cites; a source page by the source and the excerpts that
-  cite it; the index, feeds and claims.json by every claim...), plus one key for what every
-  page shows (site, verdicts, menu pages, asset names, the templates' text). A template or
-  static change re-renders everything.
+- load: each YAML file's parse, reused while the file's text is the same (every file is
+  still read on every build: the cache is keyed by content, never by a time stamp);
+- validate: each claim's result, reused while its parsed file, the verdicts and the set of
+  source ids are the same; likewise the site, the verdicts and the sources;
+- anchor: each excerpt's anchor, reused for the same (seed text, residue lines, quote,
+  prefix, occurrence); the normalised text of each seed, while the seed is the same. A
+  seed's metadata can change without anything being re-anchored;
+- render: each output file's bytes, reused while the objects it is rendered from are equal
+  (a claim page: its claim and the sources it cites; a source page: the source and the
+  excerpts citing it; the index, feeds and claims.json: every claim...), together with what
+  every page shows (site, verdicts, menu pages, asset names, the templates' text). A change
+  of template or static file therefore re-renders everything.
 
-Pages are rendered lazily: a build produces a `Snapshot` that knows every output path, the
-bytes it could reuse, and how to render the rest, and renders a page the first time it is
-asked for (or all of them, `files()`). A snapshot is immutable in what it renders from, so
-whatever order pages are rendered in, the result equals a full build of the same input;
-tests/test_serve.py checks that byte for byte after a sequence of edits.
+How the caches are put in without copying the pipeline: `check` runs the pipeline's own
+functions (`pipeline.check`, `load.load_site`, `validate.validate`, `anchor.anchor_claims`),
+each re-bound to a copy of its module's namespace in which a few per-item functions
+(`parse_yaml`, `_check_claim`, `anchor_excerpt`...) are replaced by cached wrappers. So
+whatever those top-level functions come to do, this does too. Only `render_site`'s list of
+pages is mirrored here, in `_plan`, because pages must be known before they are rendered.
+If render.py asks its Renderer for a kind of page that `_plan` does not know, or a cache
+cannot be put in, the builder says so and does full builds instead: slower, never wrong.
 
-This module mirrors the top-level loops of `load.load_site`, `validate.validate`,
-`pipeline.check` and `render.render_site` (the per-file and per-page work is theirs,
-called as is). When one of those loops changes, change its mirror here; the equivalence
-test fails until the two agree.
+Pages are rendered lazily: a build returns a `Snapshot` that knows every output path, the
+bytes it carried over, and how to render the rest, and renders a page the first time it is
+asked for (`files()` renders all of them). A snapshot never changes what it renders from,
+so the result equals a full build of the same input, whatever the order; the tests check
+that byte for byte after a sequence of edits.
 """
 from __future__ import annotations
 
 import hashlib
+import inspect
+import re
 import threading
-from dataclasses import dataclass, field, replace
+import types
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
-from . import load as load_mod
-from . import validate as validate_mod
-from .anchor import Anchor, SourceIndex, anchor_excerpt
+from . import anchor as anchor_module
+from . import load as load_module
+from . import pipeline as pipeline_module
+from . import render as render_module
+from . import validate as validate_module
+from .anchor import Anchor
 from .errors import Problem, Problems
-from .load import Loaded, Seed, YamlDoc
-from .model import Claim, Model, Source
+from .model import Model
 from .pipeline import Checked
 from .render import Assets, OutputFile, Renderer, Theme, make_environment, static_files
 
 __all__ = ["Builder", "Build", "Snapshot"]
+
+# The Renderer methods that render_site calls and `_plan` knows how to key.
+PLANNED_METHODS = {"index", "search", "claim", "source", "sources_index", "verdict_pages", "tag_pages",
+                   "content_pages", "corrections", "evidence_matrix", "not_found", "feeds", "sitemap"}
+
+
+class IncrementalUnavailable(Exception):
+    """The pipeline has changed in a way this module does not follow; full builds are used."""
 
 
 def _digest(data: bytes) -> bytes:
@@ -57,9 +75,34 @@ def _replay(problems: Problems, items: list[Problem]) -> None:
     problems.items.extend(items)
 
 
+def _shadow(module: types.ModuleType, overrides: dict[str, Any], required: set[str]) -> dict[str, Any]:
+    """A copy of a module's namespace in which its functions see `overrides` instead of its own names."""
+    names = vars(module)
+    missing = sorted(required - set(names))
+    if missing:
+        raise IncrementalUnavailable(f"{module.__name__} no longer has {', '.join(missing)}")
+    namespace = dict(names)
+    namespace.update({k: v for k, v in overrides.items() if k in names})
+    for name, value in names.items():
+        if (isinstance(value, types.FunctionType) and value.__module__ == module.__name__
+                and name not in overrides):
+            copy = types.FunctionType(value.__code__, namespace, value.__name__, value.__defaults__,
+                                      value.__closure__)
+            copy.__kwdefaults__ = value.__kwdefaults__
+            copy.__qualname__ = value.__qualname__
+            namespace[name] = copy
+    return namespace
+
+
+def planned_methods_missing() -> set[str]:
+    """Renderer methods that render_site calls and `_plan` does not know (empty when in step)."""
+    called = set(re.findall(r"renderer\.(\w+)\(", inspect.getsource(render_module.render_site)))
+    return called - PLANNED_METHODS
+
+
 # --- the snapshot: every output path, rendered now or on first use ----------------------------
 
-@dataclass
+@dataclass(eq=False)
 class _Group:
     """Pages that one call of the renderer produces together (all tag pages, the feeds...)."""
 
@@ -70,45 +113,49 @@ class _Group:
 
 
 class Snapshot:
-    """The output of one successful build: paths, reusable bytes, and what renders the rest.
+    """The output of one good build: its paths, the bytes carried over, and what renders the rest.
 
-    Thread-safe: any number of request threads may ask for pages; each group of pages is
-    rendered once, under its own lock, so a slow page never holds up another.
+    Safe to share between threads: each group of pages is rendered once, under its own lock,
+    so a slow page never holds up another.
     """
 
-    def __init__(self, model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme, env: Environment,
-                 assets: Assets, keys: dict[str, Any], groups: dict[str, _Group], data: dict[str, bytes],
-                 shared_key: Any):
+    def __init__(self, model: Model | None, anchors: dict[tuple[str, int], Anchor], theme: Theme,
+                 env: Environment | None, assets: Assets | None, keys: dict[str, Any], groups: dict[str, _Group],
+                 data: dict[str, bytes], shared_key: Any):
         self.model = model
         self.anchors = anchors
         self.theme = theme
         self.env = env
         self.assets = assets
-        self.keys = keys  # path -> what the page is rendered from
-        self.shared_key = shared_key  # what every page is rendered from
-        self._groups = groups  # path -> group
-        self._data = data  # path -> bytes, for the pages rendered so far
+        self.keys = keys  # path -> what the file is made from
+        self.shared_key = shared_key  # what every page is made from
+        self.paths = tuple(sorted(keys))
+        self._groups = groups
+        self._data = data  # path -> bytes, for the files there so far
         self._renderer: Renderer | None = None
         self._renderer_lock = threading.Lock()
-        self.paths = tuple(sorted(keys))
 
     def __contains__(self, path: str) -> bool:
         return path in self.keys
 
-    def renderer(self) -> Renderer:
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _get_renderer(self) -> Renderer:
         with self._renderer_lock:
             if self._renderer is None:
+                assert self.model is not None
                 self._renderer = Renderer(self.model, self.anchors, self.theme, env=self.env, assets=self.assets)
             return self._renderer
 
     def rendered(self, path: str) -> bytes | None:
-        """The bytes of a page if they are already there, without rendering anything."""
+        """A file's bytes if they are there already; renders nothing."""
         return self._data.get(path)
 
     def get(self, path: str) -> bytes | None:
-        """The bytes of one output file (rendering its group if need be); None if there is no such file.
+        """A file's bytes, rendering it (and its group) if need be; None when there is no such file.
 
-        Exceptions from the renderer (a template that fails at run time) propagate to the caller.
+        What the renderer raises (a template failing at run time) goes to the caller.
         """
         if path not in self.keys:
             return None
@@ -117,22 +164,19 @@ class Snapshot:
             return data
         group = self._groups[path]
         with group.lock:
-            data = self._data.get(path)
-            if data is None:
-                self._render_group(group)
-                data = self._data[path]
-        return data
-
-    def _render_group(self, group: _Group) -> None:
-        files = group.render(self.renderer())
-        produced = {f.path: f.data for f in files}
-        if set(produced) != set(group.paths):
-            raise RuntimeError(f"incremental build out of step with render.py: group {group.name} rendered "
-                               f"{sorted(set(produced) ^ set(group.paths))} unexpectedly; update incremental.py")
-        for path, data in produced.items():
-            self._data.setdefault(path, data)
+            if path not in self._data:
+                files = group.render(self._get_renderer())
+                produced = {f.path: f.data for f in files}
+                if set(produced) != set(group.paths):
+                    raise RuntimeError(
+                        f"site_builder/incremental.py is out of step with render.py: '{group.name}' made "
+                        f"{sorted(set(produced) ^ set(group.paths))} unexpectedly; update _plan")
+                for p, d in produced.items():
+                    self._data.setdefault(p, d)
+            return self._data[path]
 
     def pending(self) -> list[str]:
+        """Paths not rendered yet."""
         return [p for p in self.paths if p not in self._data]
 
     def files(self) -> list[OutputFile]:
@@ -142,13 +186,13 @@ class Snapshot:
 
 @dataclass
 class Build:
-    """What one build found: the checked site, and the snapshot when it was good."""
+    """What one build found: the checked site, and its snapshot when it was good."""
 
     checked: Checked
     snapshot: Snapshot | None
-    dirty: tuple[str, ...] = ()  # output paths that are new or changed since the previous good build
-    removed: tuple[str, ...] = ()  # output paths that no longer exist
-    reused: int = 0  # pages whose bytes were carried over
+    dirty: tuple[str, ...] = ()  # output paths new or changed since the previous good build
+    removed: tuple[str, ...] = ()  # output paths gone since then
+    reused: int = 0  # files whose bytes were carried over
 
     @property
     def ok(self) -> bool:
@@ -162,329 +206,326 @@ class Build:
 # --- the builder -------------------------------------------------------------------------------
 
 class Builder:
-    """Builds a root again and again, reusing what did not change. Not thread-safe: one builder, one thread."""
+    """Builds one root again and again, reusing what did not change. One builder, one thread.
+
+    `full_reason` is None while builds are incremental, else why they are full.
+    """
 
     def __init__(self, root: Path, base_url: str | None = None):
         self.root = Path(root).resolve()
         self.base_url = base_url
-        self._yaml: dict[str, tuple[bytes, YamlDoc | None, list[Problem]]] = {}  # rel -> (digest, doc, problems)
-        self._digests: dict[str, bytes] = {}  # rel -> digest, for the docs of the current build
-        self._seeds: dict[str, Seed] = {}  # rel -> seed, reused while its sha256 is the same
-        self._validated: dict[tuple, Any] = {}  # small checks, keyed by everything they read
-        self._claims_context: Any = None
-        self._claims: dict[str, tuple[bytes, Claim | None, list[Problem]]] = {}  # rel -> (digest, claim, problems)
-        self._tag_spellings: tuple[Any, list[Problem]] | None = None
-        self._anchors: dict[tuple, Anchor] = {}
-        self._indexes: dict[tuple, SourceIndex] = {}
-        self._env: tuple[Any, Environment] | None = None  # (templates key, environment)
         self.last_good: Snapshot | None = None
+        self.full_reason: str | None = None
+        self._failures = 0
+        self._env: tuple[Any, Environment] | None = None  # (templates key, environment)
+        self._reset_caches()
+        try:
+            missing = planned_methods_missing()
+            if missing:
+                raise IncrementalUnavailable(f"render_site renders pages that incremental.py does not plan "
+                                             f"({', '.join(sorted(missing))})")
+            self._check = self._make_check()
+        except (IncrementalUnavailable, OSError, TypeError) as exc:
+            self._check = pipeline_module.check
+            self.full_reason = str(exc)
 
-    # -- the stages --------------------------------------------------------------------------
+    def _reset_caches(self) -> None:
+        self._parsed: dict[str, tuple[str, Any, list[Problem]]] = {}  # path -> (text, doc, problems)
+        self._parsed_seen: set[str] = set()
+        self._seeds: dict[str, Any] = {}  # path -> Seed
+        self._small: dict[str, tuple[tuple, Any, list[Problem]]] = {}  # check name -> (inputs, result, problems)
+        self._claims: dict[str, tuple[Any, Any, Any, list[Problem]]] = {}  # path -> (doc, context, claim, problems)
+        self._claims_seen: set[str] = set()
+        self._indexes: dict[tuple, Any] = {}  # (source id, path, residue) -> SourceIndex
+        self._anchors: dict[tuple, Anchor] = {}
+        self._anchors_next: dict[tuple, Anchor] = {}
+
+    # -- check: the pipeline's own functions, with caches slipped in ------------------------------
+
+    def _make_check(self) -> Callable[[Path, str | None], Checked]:
+        load_ns = _shadow(load_module, {"parse_yaml": self._parse_yaml, "load_seed": self._load_seed},
+                          {"parse_yaml", "load_seed", "load_site"})
+        validate_ns = _shadow(validate_module, {
+            "_check_claim": self._check_claim,
+            "_check_site": self._small_check("site", validate_module._check_site, lambda doc: (doc,)),
+            "_check_verdicts": self._small_check("verdicts", validate_module._check_verdicts, lambda doc: (doc,)),
+            "_check_sources": self._small_check(
+                "sources", validate_module._check_sources,
+                lambda loaded: (loaded.sources, *(s for _, s in sorted(loaded.seeds.items())))),
+            "_check_tag_spellings": self._small_check(
+                "tags", validate_module._check_tag_spellings,
+                lambda claims, loaded: (*claims, *loaded.claims)),
+        }, {"_check_claim", "validate"})
+        anchor_ns = _shadow(anchor_module, {"SourceIndex": self._source_index, "anchor_excerpt": self._anchor_excerpt},
+                            {"SourceIndex", "anchor_excerpt", "anchor_claims"})
+        shadow_load, shadow_validate, shadow_anchor = (load_ns["load_site"], validate_ns["validate"],
+                                                       anchor_ns["anchor_claims"])
+
+        def load_site(root):
+            self._parsed_seen = set()
+            result = shadow_load(root)
+            for path in set(self._parsed) - self._parsed_seen:
+                del self._parsed[path]
+            return result
+
+        def validate(loaded):
+            self._claims_seen = set()
+            result = shadow_validate(loaded)
+            for path in set(self._claims) - self._claims_seen:
+                del self._claims[path]
+            return result
+
+        def anchor_claims(model):
+            self._anchors_next = {}
+            result = shadow_anchor(model)
+            self._anchors = self._anchors_next
+            live = {key[0] for key in self._anchors}
+            self._indexes = {k: v for k, v in self._indexes.items() if k in live}
+            return result
+
+        pipeline_ns = _shadow(pipeline_module, {"load_site": load_site, "validate": validate,
+                                                "anchor_claims": anchor_claims},
+                              {"check", "load_site", "validate", "anchor_claims"})
+        return pipeline_ns["check"]
+
+    def _parse_yaml(self, path: str, text: str, problems: Problems):
+        self._parsed_seen.add(path)
+        hit = self._parsed.get(path)
+        if hit is not None and hit[0] == text:
+            _replay(problems, hit[2])
+            return hit[1]
+        found = Problems()
+        doc = load_module.parse_yaml(path, text, found)
+        self._parsed[path] = (text, doc, found.items)
+        _replay(problems, found.items)
+        return doc
+
+    def _load_seed(self, root: Path, file: Path, problems: Problems):
+        seed = load_module.load_seed(root, file, problems)
+        if seed is None:
+            return None
+        known = self._seeds.get(seed.path)
+        if known is not None and known == seed:
+            return known  # the same text object, so that comparisons further on stop at identity
+        self._seeds[seed.path] = seed
+        return seed
+
+    def _small_check(self, name: str, check: Callable, inputs: Callable) -> Callable:
+        """Cache a check by the identity of what it reads (cached parses are the same objects)."""
+        def cached(*args):
+            problems = args[-1]
+            key = tuple(id(x) for x in inputs(*args[:-1]))
+            hit = self._small.get(name)
+            if hit is not None and hit[0][0] == key:
+                _replay(problems, hit[2])
+                return hit[1]
+            found = Problems()
+            result = check(*args[:-1], found)
+            # The inputs are kept alive with the entry, so that their ids stay theirs.
+            self._small[name] = ((key, inputs(*args[:-1])), result, found.items)
+            _replay(problems, found.items)
+            return result
+        return cached
+
+    def _check_claim(self, doc, verdicts, sources, problems: Problems):
+        # A claim is checked against the verdicts and the ids of the sources, nothing else of the site.
+        context = (None if verdicts is None else tuple(verdicts), frozenset(sources))
+        self._claims_seen.add(doc.path)
+        hit = self._claims.get(doc.path)
+        if hit is not None and hit[0] is doc and hit[1] == context:
+            _replay(problems, hit[3])
+            return hit[2]
+        found = Problems()
+        claim = validate_module._check_claim(doc, verdicts, sources, found)
+        self._claims[doc.path] = (doc, context, claim, found.items)
+        _replay(problems, found.items)
+        return claim
+
+    def _source_index(self, source):
+        key = (source.id, source.path, source.residue)
+        index = self._indexes.get(key)
+        if index is None or index.source.text != source.text:
+            index = self._indexes[key] = anchor_module.SourceIndex(source)
+        return index
+
+    def _anchor_excerpt(self, claim, excerpt, index, problems: Problems):
+        # Where a quote lands depends on the seed and the excerpt, never on the claim around it.
+        key = ((index.source.id, index.source.path, index.source.residue), index.source.text,
+               excerpt.quote, excerpt.prefix, excerpt.occurrence)
+        found = self._anchors.get(key) or self._anchors_next.get(key)
+        if found is None:
+            mine = Problems()
+            found = anchor_module.anchor_excerpt(claim, excerpt, index, mine)
+            _replay(problems, mine.items)
+            if found is None or mine.items:
+                return found
+        self._anchors_next[key] = found
+        return found
+
+    # -- build ---------------------------------------------------------------------------------
+
+    def check(self) -> Checked:
+        """What `pipeline.check` returns for the root, from the caches where the input is the same."""
+        return self._check(self.root, self.base_url)
 
     def build(self) -> Build:
-        """Check and plan the site; the snapshot renders pages on demand."""
+        """Check the root and plan its output; the snapshot renders pages when they are asked for.
+
+        If the incremental machinery fails, the build is redone in full, from empty caches. A
+        failure of the full build too is the pipeline's (it propagates); when the incremental
+        build fails twice in a row and the full one works, later builds stay full
+        (`full_reason` says why).
+        """
+        if self.full_reason is not None:
+            return self._full_build()
+        try:
+            result = self._incremental_build()
+            self._failures = 0
+            return result
+        except Exception as exc:
+            self._reset_caches()
+            self._env = None
+            result = self._full_build()  # raises too when the fault is the pipeline's
+            self._failures += 1
+            if self._failures >= 2:
+                self.full_reason = f"the incremental build failed ({type(exc).__name__}: {exc})"
+            return result
+
+    def _incremental_build(self) -> Build:
         checked = self.check()
         if not checked.ok:
             return Build(checked, None)
+        assert checked.model is not None
         theme = Theme.for_root(self.root)
         templates_key, template_problems = self._templates(theme)
         if template_problems.errors:
             checked.problems.extend(template_problems)
             return Build(Checked(checked.problems), None)
-        assert checked.model is not None
         assets = static_files(theme, checked.model)
-        snapshot, dirty, removed, reused = self._plan(checked.model, checked.anchors, theme, assets, templates_key)
+        keys, groups, data, shared = self._plan(checked.model, assets, templates_key)
+        assert self._env is not None
+        return self._finish(checked, Snapshot(checked.model, checked.anchors, theme, self._env[1], assets, keys,
+                                              groups, data, shared))
+
+    def _full_build(self) -> Build:
+        checked = pipeline_module.check(self.root, self.base_url)
+        if not checked.ok:
+            return Build(checked, None)
+        files = pipeline_module.render(self.root, checked)
+        data = {f.path: f.data for f in files}
+        keys = {path: _digest(d) for path, d in data.items()}
+        return self._finish(checked, Snapshot(checked.model, checked.anchors, Theme.for_root(self.root), None, None,
+                                              keys, {}, data, None))
+
+    def _finish(self, checked: Checked, snapshot: Snapshot) -> Build:
+        """Carry over what the previous good build rendered from the same inputs."""
+        previous = self.last_good
+        dirty, reused = [], 0
+        for path, key in snapshot.keys.items():
+            if previous is None or previous.shared_key != snapshot.shared_key or previous.keys.get(path) != key:
+                dirty.append(path)
+            elif path not in snapshot._data:
+                old = previous.rendered(path)
+                if old is not None:
+                    snapshot._data[path] = old
+                    reused += 1
+        removed = () if previous is None else tuple(sorted(set(previous.keys) - set(snapshot.keys)))
         self.last_good = snapshot
-        return Build(checked, snapshot, dirty, removed, reused)
-
-    def check(self) -> Checked:
-        """What `pipeline.check` returns, from the caches where the input is unchanged."""
-        loaded, problems = self._load()
-        model, found = self._validate(loaded)
-        problems.extend(found)
-        if model is None or problems.errors:
-            return Checked(problems)
-        if self.base_url:
-            model.site = replace(model.site, base_url=self.base_url.rstrip("/") + "/")
-        anchors, found = self._anchor(model)
-        problems.extend(found)
-        if problems.errors:
-            return Checked(problems)
-        return Checked(problems, model, anchors)
-
-    # load: mirrors load.load_site, with the parse of each YAML file cached by content
-
-    def _load(self) -> tuple[Loaded, Problems]:
-        problems = Problems()
-        root = self.root
-        content, seeds_dir = root / "content", root / "seeds"
-        self._digests = {}
-        seen: set[str] = set()
-        if not content.is_dir():
-            problems.add("content", 0, 0, f"there is no content/ folder in {root}",
-                         "pass --root with a folder that holds content/ and seeds/")
-        site = self._load_yaml(content / "site.yaml", problems, seen)
-        verdicts = self._load_yaml(content / "verdicts.yaml", problems, seen)
-        sources = self._load_yaml(seeds_dir / "sources.yaml", problems, seen)
-
-        claim_files = load_mod._listing(root, content / "claims", "*", problems)
-        if len(claim_files) > load_mod.MAX_CLAIM_FILES:
-            problems.add("content/claims", 0, 0,
-                         f"holds {len(claim_files):,} files, over the limit of {load_mod.MAX_CLAIM_FILES:,}",
-                         "split the site")
-            claim_files = claim_files[:load_mod.MAX_CLAIM_FILES]
-        claims = []
-        for file in claim_files:
-            rel = load_mod.relpath(root, file)
-            if file.name.startswith("."):
-                continue
-            if file.suffix == ".yml":
-                problems.add(rel, 0, 0, "claim files end in .yaml", f"rename it to {file.stem}.yaml")
-                continue
-            if file.suffix != ".yaml":
-                if not file.is_dir():
-                    problems.add(rel, 0, 0, "is not a claim file",
-                                 "claim files are named <id>.yaml; move other files elsewhere", severity="warning")
-                    continue
-            doc = self._load_yaml(file, problems, seen)
-            if doc is not None:
-                claims.append(doc)
-
-        pages = []  # a few small files: not worth a cache
-        for file in load_mod._listing(root, content / "pages", "*.md", problems):
-            page = load_mod.load_page(root, file, problems)
-            if page is not None:
-                pages.append(page)
-
-        seeds = {}
-        for file in load_mod._listing(root, seeds_dir, "*.txt", problems):
-            seed = load_mod.load_seed(root, file, problems)
-            if seed is not None:
-                known = self._seeds.get(seed.path)
-                if known is not None and known.sha256 == seed.sha256 and known.id == seed.id:
-                    seed = known  # the same text object: later comparisons stop at identity
-                self._seeds[seed.path] = seed
-                seeds[seed.id] = seed
-        for rel in set(self._yaml) - seen:
-            del self._yaml[rel]
-        return Loaded(root, site, verdicts, sources, claims, pages, seeds), problems
-
-    def _load_yaml(self, file: Path, problems: Problems, seen: set[str]) -> YamlDoc | None:
-        """load.load_yaml_file, with the parse reused while the file's bytes are the same."""
-        root = self.root
-        rel = load_mod.relpath(root, file)
-        if not file.exists() and not file.is_symlink():
-            problems.add(rel, 0, 0, "is missing", f"create {rel}; see the README for what it holds")
-            return None
-        data = load_mod._read(root, file, load_mod.MAX_YAML_BYTES, problems)
-        if data is None:
-            return None
-        digest = _digest(data)
-        seen.add(rel)
-        cached = self._yaml.get(rel)
-        if cached is not None and cached[0] == digest:
-            _, doc, items = cached
-        else:
-            found = Problems()
-            text = load_mod._decode(rel, data, found)
-            doc = None if text is None else load_mod.parse_yaml(rel, text.lstrip("\ufeff"), found)
-            items = found.items
-            self._yaml[rel] = (digest, doc, items)
-        _replay(problems, items)
-        if doc is not None:
-            self._digests[rel] = digest
-        return doc
-
-    # validate: mirrors validate.validate, reusing each claim's result
-
-    def _cached(self, name: str, key: Any, problems: Problems, compute: Callable[[Problems], Any]) -> Any:
-        """Run a deterministic check once per distinct key; replay the problems it found."""
-        cached = self._validated.get(name)
-        if cached is not None and cached[0] == key:
-            _replay(problems, cached[2])
-            return cached[1]
-        found = Problems()
-        result = compute(found)
-        self._validated[name] = (key, result, found.items)
-        _replay(problems, found.items)
-        return result
-
-    def _doc_key(self, doc: YamlDoc | None) -> Any:
-        return None if doc is None else (doc.path, self._digests.get(doc.path), id(doc))
-
-    def _validate(self, loaded: Loaded) -> tuple[Model | None, Problems]:
-        problems = Problems()
-        site = self._cached("site", self._doc_key(loaded.site), problems,
-                            lambda p: validate_mod._check_site(loaded.site, p))
-        verdicts = self._cached("verdicts", self._doc_key(loaded.verdicts), problems,
-                                lambda p: validate_mod._check_verdicts(loaded.verdicts, p))
-        seeds_key = tuple((s.id, s.path, s.sha256, id(s)) for _, s in sorted(loaded.seeds.items()))
-        sources = self._cached("sources", (self._doc_key(loaded.sources), seeds_key), problems,
-                               lambda p: validate_mod._check_sources(loaded, p))
-
-        # A claim is checked against the verdicts and the ids of the sources, nothing else.
-        context = (None if verdicts is None else tuple(verdicts), frozenset(sources))
-        if context != self._claims_context:
-            self._claims.clear()
-            self._claims_context = context
-        claims = []
-        current = set()
-        for doc in loaded.claims:
-            digest = self._digests[doc.path]
-            current.add(doc.path)
-            cached = self._claims.get(doc.path)
-            if cached is not None and cached[0] == digest:
-                _, claim, items = cached
-            else:
-                found = Problems()
-                claim = validate_mod._check_claim(doc, verdicts, sources, found)
-                items = found.items
-                self._claims[doc.path] = (digest, claim, items)
-            _replay(problems, items)
-            if claim:
-                claims.append(claim)
-        for rel in set(self._claims) - current:
-            del self._claims[rel]
-
-        spell_key = tuple((c.path, c.tags, self._digests[c.path]) for c in claims)
-        if self._tag_spellings is not None and self._tag_spellings[0] == spell_key:
-            _replay(problems, self._tag_spellings[1])
-        else:
-            found = Problems()
-            validate_mod._check_tag_spellings(claims, loaded, found)
-            self._tag_spellings = (spell_key, found.items)
-            _replay(problems, found.items)
-
-        pages = [p for p in (validate_mod._check_page(page, problems) for page in loaded.pages) if p]
-        if problems.errors or site is None or verdicts is None:
-            return None, problems
-        claims.sort(key=lambda c: c.id)
-        claims.sort(key=lambda c: c.published, reverse=True)
-        pages.sort(key=lambda p: (p.nav or 1000, p.slug))
-        # Fresh containers: the model is handed out, and pipeline.check replaces model.site.
-        return Model(site, list(verdicts), dict(sources), claims, pages), problems
-
-    # anchor: mirrors anchor.anchor_claims, reusing each excerpt's anchor
-
-    def _anchor(self, model: Model) -> tuple[dict[tuple[str, int], Anchor], Problems]:
-        problems = Problems()
-        anchors: dict[tuple[str, int], Anchor] = {}
-        used: dict[tuple, Anchor] = {}
-        for claim in model.claims:
-            for excerpt in claim.evidence:
-                source = model.sources[excerpt.source]
-                source_key = (source.id, source.path, source.sha256, source.residue)
-                key = (source_key, excerpt.quote, excerpt.prefix, excerpt.occurrence)
-                found = self._anchors.get(key) or used.get(key)
-                if found is None:
-                    index = self._indexes.get(source_key)
-                    if index is None:
-                        index = self._indexes[source_key] = SourceIndex(source)
-                    before = len(problems.items)
-                    found = anchor_excerpt(claim, excerpt, index, problems)
-                    if found is not None and len(problems.items) > before:  # never the case today
-                        found = None
-                if found is not None:
-                    used[key] = found
-                    anchors[(claim.id, excerpt.number)] = found
-        self._anchors = used  # only what the current site needs
-        live = {k[0] for k in used}
-        self._indexes = {k: v for k, v in self._indexes.items() if k in live}
-        return anchors, problems
+        return Build(checked, snapshot, tuple(sorted(dirty)), removed, reused)
 
     # -- templates ---------------------------------------------------------------------------
 
     def _templates(self, theme: Theme) -> tuple[Any, Problems]:
-        """A key for the templates' text, and an environment with every template compiled.
+        """A key for the templates' text, and (in self._env) an environment with all of them compiled.
 
-        Compiling them all when they change reports a syntax error at once, and freezes the
-        environment, so that an old snapshot still renders with the templates it was built with.
+        Compiling every template when one changes reports a syntax error at once, and freezes the
+        environment, so that an older snapshot keeps rendering with the templates it was built with.
         """
         files = []
         for folder in theme.template_dirs:
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
-                    files.append((str(path), _digest(path.read_bytes())))
+                    files.append((path.relative_to(folder).as_posix(), str(folder), _digest(path.read_bytes())))
         key = (theme, tuple(files))
         problems = Problems()
         if self._env is not None and self._env[0] == key:
             return key, problems
         env = make_environment(theme)
         env.auto_reload = False
-        env.cache = {}  # type: ignore[assignment]  # unbounded: every template stays compiled
+        env.cache = {}  # type: ignore[assignment]  # unbounded, so every template stays compiled
         for name in env.list_templates():
             try:
                 env.get_template(name)
             except TemplateSyntaxError as exc:
-                path = exc.filename or name
-                problems.add(_display_path(self.root, path), exc.lineno or 0, 0,
+                problems.add(_display_path(self.root, exc.filename or name), exc.lineno or 0, 0,
                              f"template syntax error: {exc.message}",
-                             "fix the Jinja syntax at this line; the last good site is shown meanwhile")
-            except TemplateError as exc:
-                problems.add(_display_path(self.root, name), 0, 0, f"template error: {exc}",
+                             "fix the Jinja syntax on this line; the last good site is shown meanwhile")
+            except (TemplateError, UnicodeDecodeError) as exc:
+                problems.add(_display_path(self.root, name), 0, 0, f"the template cannot be read: {exc}",
                              "fix the template")
-            except UnicodeDecodeError as exc:
-                problems.add(_display_path(self.root, name), 0, 0, f"template is not UTF-8: {exc}",
-                             "save the file as UTF-8")
-        if problems.errors:
-            return key, problems
-        self._env = (key, env)
+        if not problems.errors:
+            self._env = (key, env)
         return key, problems
 
-    # -- render: which pages changed -----------------------------------------------------------
+    # -- render: what each output file is made from ---------------------------------------------
 
-    def _plan(self, model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme, assets: Assets,
-              templates_key: Any) -> tuple[Snapshot, tuple[str, ...], tuple[str, ...], int]:
-        """Mirror render.render_site: every output path, the key it is rendered from, and its group."""
-        assert self._env is not None
-        env = self._env[1]
+    def _plan(self, model: Model, assets: Assets, templates_key: Any):
+        """Every path render_site makes, with the key it is made from and the call that makes it.
+
+        Mirrors render.render_site; PLANNED_METHODS lists the Renderer methods it covers.
+        """
         claims = tuple(model.claims)
         sources = tuple(sorted(model.sources.items()))
         nav_pages = tuple(p for p in model.pages if p.nav)
         asset_names = tuple((name, f.path) for name, f in sorted(assets.files.items()))
-        shared = (model.site, tuple(model.verdicts), nav_pages, asset_names, templates_key)
+        shared = (model.site, tuple(model.verdicts), tuple(model.pages), nav_pages, asset_names, templates_key)
 
         keys: dict[str, Any] = {}
         groups: dict[str, _Group] = {}
         data: dict[str, bytes] = {}
 
-        def add(group_name: str, render: Callable[[Renderer], list[OutputFile]], entries: list[tuple[str, Any]]):
-            group = _Group(group_name, render, tuple(p for p, _ in entries))
+        def add(name: str, render: Callable[[Renderer], list[OutputFile]], entries: list[tuple[str, Any]]) -> None:
+            group = _Group(name, render, tuple(path for path, _ in entries))
             for path, key in entries:
                 keys[path] = key
                 groups[path] = group
 
         add("index", lambda r: [r.index()], [("index.html", ("index", claims))])
+        add("search", lambda r: [r.search()], [("search/index.html", ("search",))])
         for claim in claims:
             cited = tuple(model.sources[s] for s in sorted({e.source for e in claim.evidence}))
             add(f"claim {claim.id}", lambda r, c=claim: [r.claim(c)],
                 [(f"claims/{claim.id}/index.html", ("claim", claim, cited))])
 
         cites: dict[str, list] = {s: [] for s in model.sources}
+        by_verdict: dict[str, list] = {v.key: [] for v in model.verdicts}
+        by_tag: dict[str, list] = {}
         for claim in claims:
             for excerpt in claim.evidence:
                 cites[excerpt.source].append((claim, excerpt))
+            by_verdict.setdefault(claim.verdict, []).append(claim)
+            for tag in dict.fromkeys(claim.tags):
+                by_tag.setdefault(tag, []).append(claim)
         for source_id, source in sources:
             add(f"source {source_id}", lambda r, s=source: [r.source(s)],
                 [(f"sources/{source_id}/index.html", ("source", source, tuple(cites[source_id])))])
         source_counts = tuple((s, len({c.id for c, _ in cites[s]})) for s, _ in sources)
         add("sources", lambda r: [r.sources_index()], [("sources/index.html", ("sources", sources, source_counts))])
 
-        by_verdict = {v.key: tuple(c for c in claims if c.verdict == v.key) for v in model.verdicts}
         verdict_counts = tuple((k, len(v)) for k, v in by_verdict.items())
         add("verdicts", lambda r: list(r.verdict_pages()),
             [("verdicts/index.html", ("verdicts", verdict_counts))]
-            + [(f"verdicts/{v.key}/index.html", ("verdict", v, by_verdict[v.key])) for v in model.verdicts])
+            + [(f"verdicts/{v.key}/index.html", ("verdict", v, tuple(by_verdict[v.key]))) for v in model.verdicts])
 
-        tags = sorted({t for c in claims for t in c.tags})
-        by_tag = {t: tuple(c for c in claims if t in c.tags) for t in tags}
+        tags = sorted(by_tag)
         tag_counts = tuple((t, len(by_tag[t])) for t in tags)
         add("tags", lambda r: list(r.tag_pages()),
             [("tags/index.html", ("tags", tag_counts))]
-            + [(f"tags/{t}/index.html", ("tag", t, by_tag[t])) for t in tags])
+            + [(f"tags/{t}/index.html", ("tag", t, tuple(by_tag[t]))) for t in tags])
 
-        add("pages", lambda r: list(r.content_pages()),
-            [(f"{p.slug}/index.html", ("page", p)) for p in model.pages])
+        add("pages", lambda r: list(r.content_pages()), [(f"{p.slug}/index.html", ("page", p)) for p in model.pages])
+        add("corrections", lambda r: [r.corrections()], [("corrections/index.html", ("corrections", claims))])
+        add("evidence", lambda r: [r.evidence_matrix()], [("evidence/index.html", ("evidence", claims, sources))])
         add("404", lambda r: [r.not_found()], [("404.html", ("404",))])
         add("feeds", lambda r: list(r.feeds()),
             [("feed.xml", ("feed", claims)), ("claims.json", ("claims.json", claims, sources)),
@@ -498,29 +539,11 @@ class Builder:
         for f in assets.files.values():
             keys[f.path] = ("asset", _digest(f.data))
             data[f.path] = f.data
-
-        # What can be carried over from the previous good build.
-        previous = self.last_good
-        dirty = []
-        reused = 0
-        for path, key in keys.items():
-            old_key = None if previous is None else previous.keys.get(path)
-            same = previous is not None and previous.shared_key == shared and old_key == key
-            if not same:
-                dirty.append(path)
-                continue
-            if path not in data:
-                old = previous.rendered(path)  # type: ignore[union-attr]
-                if old is not None:
-                    data[path] = old
-                    reused += 1
-        removed = () if previous is None else tuple(sorted(set(previous.keys) - set(keys)))
-        snapshot = Snapshot(model, anchors, theme, env, assets, keys, groups, data, shared)
-        return snapshot, tuple(sorted(dirty)), removed, reused
+        return keys, groups, data, shared
 
 
 def _display_path(root: Path, path: str) -> str:
-    """A path relative to the root when it is inside it, else as it is (the built-in templates)."""
+    """A path relative to the root when it is inside it, else absolute (the built-in templates)."""
     p = Path(path)
     if not p.is_absolute():
         return path

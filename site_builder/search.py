@@ -2,7 +2,8 @@
 
 The index is built over the freshly written tree before it is swapped in, so a site is never
 published with a search index of another build. Only claim pages carry data-pagefind-body,
-so search results are fact-checks; their verdict and tags are Pagefind filters.
+so search results are fact-checks. Pagefind's own filters are not used: their files come out
+in a different order from one run to the next, and output must be byte-identical.
 """
 from __future__ import annotations
 
