@@ -303,6 +303,16 @@ def literal_block(paragraphs: list[str], indent: str = "  ") -> str:
     return "\n\n".join(folded_block(p, indent) for p in paragraphs)
 
 
+def shorten(text: str, limit: int) -> str:
+    """The first words of a text, within `limit` characters, without trailing punctuation."""
+    words, out = text.split(), ""
+    for word in words:
+        if len(out) + len(word) + 1 > limit:
+            break
+        out = f"{out} {word}" if out else word
+    return out.rstrip(",.;:–-“”‘’ ")
+
+
 def day(rng: random.Random, lo: datetime.date, hi: datetime.date) -> datetime.date:
     return lo + datetime.timedelta(days=rng.randint(0, (hi - lo).days))
 
@@ -352,12 +362,14 @@ def make_claim(rng: random.Random, number: int, cid: str, sources: list[SourceDo
     sentence = writer.sentence()
     claim = f"{rng.choice(NAMES)} said that {Writer.lower_first(sentence)}"[:300]
     out = ["# yaml-language-server: $schema=../../site_builder/schemas/claim.schema.json",
-           f"claim: {q(claim)}",
-           f"claimant: {q(rng.choice(NAMES) + ', ' + rng.choice(ROLES))}",
-           f"claim_date: {claim_date.isoformat()}",
-           f"verdict: {q(key)}",
-           "summary: >-",
-           folded_block(" ".join(writer.sentence() for _ in range(rng.randint(2, 3))) + f" We rate it **{key}**.")]
+           f"claim: {q(claim)}"]
+    if len(claim) > 75:  # ClaimReview's claimReviewed should stay within 75 characters
+        out.append(f"short_claim: {q(shorten(claim, 75))}")
+    out += [f"claimant: {q(rng.choice(NAMES) + ', ' + rng.choice(ROLES))}",
+            f"claim_date: {claim_date.isoformat()}",
+            f"verdict: {q(key)}",
+            "summary: >-",
+            folded_block(" ".join(writer.sentence() for _ in range(rng.randint(2, 3))) + f" We rate it **{key}**.")]
     if rng.random() < 0.7:
         out += ["analysis: |", literal_block([writer.paragraph() for _ in range(rng.randint(1, 3))])]
     out.append("evidence:")
@@ -409,6 +421,10 @@ PAGES = {
     "methodology.md": "---\ntitle: Methodology\nnav: 2\n---\n# How claims are checked\n\n"
                       "Each excerpt is quoted *word for word* from a source and anchored in it.\n\n"
                       "1. Find the claim.\n2. Read the sources.\n3. Quote them.\n",
+    "corrections-policy.md": "---\ntitle: Corrections policy\nnav: 3\n---\n# Corrections\n\n"
+                             "Write to the contact address; every correction is dated and shown on the claim page.\n",
+    "ownership-and-funding.md": "---\ntitle: Ownership and funding\nnav: 4\n---\n# Who we are\n\n"
+                                "An invented desk, funded by nobody, for benchmarks only.\n",
 }
 
 

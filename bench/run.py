@@ -7,6 +7,8 @@ For each size N, in one run:
   - our cold build: a fresh process, `python build.py build --root CORPUS --out OUT`, OUT
     deleted first; wall time, CPU time and peak RSS of the child (os.wait4's rusage);
   - our no-op rebuild: the same command again, nothing changed, OUT in place;
+  - our cold build without the search index (--no-search), when the CLI has that option:
+    the Hugo site has no search index, so this is the like-for-like comparison;
   - time per stage, in-process, in a fresh process (bench/stages.py);
   - Hugo's cold build: `hugo --quiet -s HUGO -d OUT --cacheDir CACHE`, with OUT, HUGO/resources
     and CACHE deleted first; and Hugo run again with its output in place.
@@ -33,7 +35,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 PYTHON = sys.executable
-STAGES = ("load", "validate", "anchor", "render", "write")
+ALL_STAGES = ("load", "validate", "anchor", "lint", "render", "write", "search")  # as bench/stages.py names them
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -120,6 +122,8 @@ def measure(n: int, repeat: int, hugo: str) -> dict:
     hugo_out, hugo_cache = OUT_DIR / f"hugo-{n}-public", OUT_DIR / f"hugo-{n}-cache"
     build = [PYTHON, str(PROJECT_DIR / "build.py"), "build", "--root", str(corpus), "--out", str(ours_out)]
     hugo_cmd = [hugo, "--quiet", "-s", str(hugo_site), "-d", str(hugo_out), "--cacheDir", str(hugo_cache)]
+    no_search = "--no-search" in subprocess.run([PYTHON, str(PROJECT_DIR / "build.py"), "build", "--help"],
+                                                cwd=PROJECT_DIR, capture_output=True, text=True).stdout
     rounds = []
     for r in range(repeat):
         print(f"# N={n} round {r + 1}/{repeat}", flush=True)
@@ -127,6 +131,9 @@ def measure(n: int, repeat: int, hugo: str) -> dict:
         clear(ours_out)
         row["cold"] = run_child(build)
         row["noop"] = run_child(build)
+        if no_search:
+            clear(ours_out)
+            row["cold_nosearch"] = run_child(build + ["--no-search"])
         clear(stage_out)
         stages = run_child([PYTHON, str(BENCH_DIR / "stages.py"), str(corpus), str(stage_out), "--json"])
         row["stages"] = json.loads(stages["stdout"])
@@ -163,49 +170,66 @@ def measure(n: int, repeat: int, hugo: str) -> dict:
         "ratio_cpu": med(lambda r: r["cold"]["cpu"] / r["hugo"]["cpu"]),
         "ratio_noop": med(lambda r: r["noop"]["wall"] / r["cold"]["wall"]),
     }
-    for stage in STAGES:
+    if no_search:
+        result.update(
+            cold_ns=med(lambda r: r["cold_nosearch"]["wall"]), cold_ns_cpu=med(lambda r: r["cold_nosearch"]["cpu"]),
+            rss_ns=med(lambda r: r["cold_nosearch"]["rss_mb"]),
+            ratio_wall_ns=med(lambda r: r["cold_nosearch"]["wall"] / r["hugo"]["wall"]),
+            ratio_cpu_ns=med(lambda r: r["cold_nosearch"]["cpu"] / r["hugo"]["cpu"]))
+    result["stages"] = [s for s in ALL_STAGES if s in rounds[0]["stages"]["seconds"]]
+    for stage in result["stages"]:
         result[stage] = med(lambda r, s=stage: r["stages"]["seconds"][s])
-    result["stages_total"] = sum(result[s] for s in STAGES)
+    result["stages_total"] = sum(result[s] for s in result["stages"])
     return result
 
 
 # --- the table -------------------------------------------------------------------------------
 
-ROWS = [  # (label, key, format, growth: True to show last/first)
-    ("claims", "claims", "{:.0f}", True),
-    ("sources (seeds)", "sources", "{:.0f}", True),
-    ("excerpts anchored", "excerpts", "{:.0f}", True),
-    ("output files, ours", "files_ours", "{:.0f}", True),
-    ("output files, Hugo", "files_hugo", "{:.0f}", True),
-    ("output MB, ours", "mb_ours", "{:.1f}", True),
-    ("ours: cold build, wall s", "cold", "{:.2f}", True),
-    ("   (min..max over rounds)", "cold_range", "{}", False),
-    ("ours: cold build, CPU s", "cold_cpu", "{:.2f}", True),
-    ("ours: no-op rebuild, wall s", "noop", "{:.2f}", True),
-    ("ours: no-op / cold", "ratio_noop", "{:.2f}", False),
-    ("ours: peak RSS, MB", "rss", "{:.0f}", True),
-    ("stage: import site_builder, s", "import", "{:.2f}", True),
-    ("stage: load, s", "load", "{:.2f}", True),
-    ("stage: validate, s", "validate", "{:.2f}", True),
-    ("stage: anchor, s", "anchor", "{:.2f}", True),
-    ("stage: render, s", "render", "{:.2f}", True),
-    ("stage: write, s", "write", "{:.2f}", True),
-    ("stages total (in-process), s", "stages_total", "{:.2f}", True),
-    ("Hugo: cold build, wall s", "hugo", "{:.2f}", True),
-    ("   (min..max over rounds)", "hugo_range", "{}", False),
-    ("Hugo: cold build, CPU s", "hugo_cpu", "{:.2f}", True),
-    ("Hugo: run again, output kept, s", "hugo_again", "{:.2f}", True),
-    ("Hugo: peak RSS, MB", "hugo_rss", "{:.0f}", True),
-    ("ours / Hugo, wall", "ratio_wall", "{:.1f}x", True),
-    ("ours / Hugo, CPU", "ratio_cpu", "{:.1f}x", True),
-]
+def rows(results: list[dict]) -> list[tuple[str, str, str, bool]]:
+    """(label, key, format, show growth) for the metrics the results hold."""
+    has = lambda key: all(key in r for r in results)  # noqa: E731
+    out = [
+        ("claims", "claims", "{:.0f}", True),
+        ("sources (seeds)", "sources", "{:.0f}", True),
+        ("excerpts anchored", "excerpts", "{:.0f}", True),
+        ("output files, ours", "files_ours", "{:.0f}", True),
+        ("output files, Hugo", "files_hugo", "{:.0f}", True),
+        ("output MB, ours (before search)", "mb_ours", "{:.1f}", True),
+        ("ours: cold build, wall s", "cold", "{:.2f}", True),
+        ("   (min..max over rounds)", "cold_range", "{}", False),
+        ("ours: cold build, CPU s", "cold_cpu", "{:.2f}", True),
+        ("ours: peak RSS, MB", "rss", "{:.0f}", True),
+        ("ours: no-op rebuild, wall s", "noop", "{:.2f}", True),
+        ("ours: no-op / cold", "ratio_noop", "{:.2f}", False),
+    ]
+    if has("cold_ns"):
+        out += [("ours --no-search: cold, wall s", "cold_ns", "{:.2f}", True),
+                ("ours --no-search: cold, CPU s", "cold_ns_cpu", "{:.2f}", True),
+                ("ours --no-search: peak RSS, MB", "rss_ns", "{:.0f}", True)]
+    out.append(("stage: import site_builder, s", "import", "{:.2f}", True))
+    stages = [s for s in ALL_STAGES if has(s)]
+    out += [(f"stage: {s}, s", s, "{:.2f}", True) for s in stages]
+    out += [
+        ("stages total (in-process), s", "stages_total", "{:.2f}", True),
+        ("Hugo: cold build, wall s", "hugo", "{:.2f}", True),
+        ("   (min..max over rounds)", "hugo_range", "{}", False),
+        ("Hugo: cold build, CPU s", "hugo_cpu", "{:.2f}", True),
+        ("Hugo: run again, output kept, s", "hugo_again", "{:.2f}", True),
+        ("Hugo: peak RSS, MB", "hugo_rss", "{:.0f}", True),
+        ("ours / Hugo, wall", "ratio_wall", "{:.1f}x", True),
+        ("ours / Hugo, CPU", "ratio_cpu", "{:.1f}x", True),
+    ]
+    if has("cold_ns"):
+        out += [("ours --no-search / Hugo, wall", "ratio_wall_ns", "{:.1f}x", True),
+                ("ours --no-search / Hugo, CPU", "ratio_cpu_ns", "{:.1f}x", True)]
+    return out
 
 
 def print_table(results: list[dict]) -> None:
     for r in results:
         r["cold_range"] = f"{r['cold_min']:.2f}..{r['cold_max']:.2f}"
         r["hugo_range"] = f"{r['hugo_min']:.2f}..{r['hugo_max']:.2f}"
-        r["stage_pct"] = {s: 100 * r[s] / r["stages_total"] for s in STAGES}
+        r["stage_pct"] = {s: 100 * r[s] / r["stages_total"] for s in r["stages"]}
     headers = [f"N={r['n']}" for r in results]
     growth = len(results) > 1
     if growth:
@@ -214,11 +238,11 @@ def print_table(results: list[dict]) -> None:
     print()
     print(f"{'metric':{width}}" + "".join(f"{h:>16}" for h in headers))
     print("-" * (width + 16 * len(headers)))
-    for label, key, fmt, show_growth in ROWS:
+    for label, key, fmt, show_growth in rows(results):
         cells = []
         for r in results:
             cell = fmt.format(r[key])
-            if key in STAGES:
+            if key in r["stage_pct"]:
                 cell += f" ({r['stage_pct'][key]:.0f}%)"
             cells.append(cell)
         if growth:
@@ -227,7 +251,8 @@ def print_table(results: list[dict]) -> None:
         print(f"{label:{width}}" + "".join(f"{c:>16}" for c in cells))
     print()
     print("Stage percentages are of the in-process stage total. Medians of the rounds; ratios are taken")
-    print("within each round. Hugo uses every core (Go); our build is one Python thread.")
+    print("within each round. Hugo uses every core (Go); our build is one Python thread, plus the")
+    print("Pagefind binary for the search index (its CPU time and RSS are in ours: wait4 counts children).")
 
 
 def main() -> int:

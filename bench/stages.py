@@ -3,8 +3,12 @@
 
 The stages are called the way site_builder.pipeline calls them: load.load_site,
 validate.validate, anchor.anchor_claims, render.render_site (with render.Theme.for_root)
-and write.write_site. bench/run.py runs this in a fresh process per measurement;
-bench/profile.py calls run_stages() under cProfile.
+and write.write_site. Two steps that pipeline.build also runs are timed separately when
+the code has them: "lint" (structured.lint_claim_review on every claim, part of check())
+and "search" (search.index_site, the Pagefind index that write_site builds in the new
+tree before the swap; here it is built in the written tree, which is the same work).
+bench/run.py runs this in a fresh process per measurement; bench/profile.py calls
+run_stages() under cProfile.
 """
 from __future__ import annotations
 
@@ -23,11 +27,22 @@ sys.path.insert(0, str(PROJECT_DIR))
 from site_builder import anchor, load, render, validate, write  # noqa: E402
 from site_builder import pipeline  # noqa: E402,F401  (imported as the CLI does, for a fair import time)
 
+try:
+    from site_builder.structured import lint_claim_review  # noqa: E402
+except ImportError:  # older code: no ClaimReview lint
+    lint_claim_review = None
+try:
+    from site_builder.search import index_site  # noqa: E402
+except ImportError:  # older code: no search index
+    index_site = None
+
 IMPORT_SECONDS = time.perf_counter() - _T_START
 STAGES = ("load", "validate", "anchor", "render", "write")
+EXTRA_STAGES = ("lint", "search")  # present when the code has them
+ALL_STAGES = ("load", "validate", "anchor", "lint", "render", "write", "search")
 
 
-def run_stages(root: Path, out: Path) -> dict:
+def run_stages(root: Path, out: Path, search: bool = True) -> dict:
     """Run the pipeline stage by stage; return seconds per stage and a few counts."""
     root = Path(root).resolve()
     times = {}
@@ -49,6 +64,12 @@ def run_stages(root: Path, out: Path) -> dict:
     if problems.errors:
         raise SystemExit(f"anchoring failed:\n{problems.render('text')}")
 
+    if lint_claim_review is not None:
+        t = time.perf_counter()
+        for claim in model.claims:
+            lint_claim_review(model, claim)
+        times["lint"] = time.perf_counter() - t
+
     t = time.perf_counter()
     files = render.render_site(model, anchors, render.Theme.for_root(root))
     times["render"] = time.perf_counter() - t
@@ -57,6 +78,11 @@ def run_stages(root: Path, out: Path) -> dict:
     write.write_site(files, Path(out))
     times["write"] = time.perf_counter() - t
 
+    if index_site is not None and search:
+        t = time.perf_counter()
+        index_site(Path(out), model.site.language)
+        times["search"] = time.perf_counter() - t
+
     return {"seconds": times, "claims": len(model.claims), "sources": len(model.sources),
             "excerpts": len(anchors), "files": len(files), "bytes": sum(len(f.data) for f in files)}
 
@@ -64,9 +90,9 @@ def run_stages(root: Path, out: Path) -> dict:
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     if len(args) != 2:
-        print("usage: python bench/stages.py ROOT OUT [--json]", file=sys.stderr)
+        print("usage: python bench/stages.py ROOT OUT [--json] [--no-search]", file=sys.stderr)
         return 2
-    result = run_stages(Path(args[0]), Path(args[1]))
+    result = run_stages(Path(args[0]), Path(args[1]), search="--no-search" not in argv)
     result["import_seconds"] = IMPORT_SECONDS
     result["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if "--json" in argv:
@@ -74,7 +100,7 @@ def main(argv: list[str]) -> int:
     else:
         total = sum(result["seconds"].values())
         print(f"import {IMPORT_SECONDS:.3f}s")
-        for stage in STAGES:
+        for stage in (s for s in ALL_STAGES if s in result["seconds"]):
             s = result["seconds"][stage]
             print(f"{stage:9} {s:8.3f}s {100 * s / total:5.1f}%")
         print(f"{'total':9} {total:8.3f}s  ({result['files']} files, {result['bytes']:,} bytes)")

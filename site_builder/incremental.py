@@ -36,8 +36,11 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import os
 import re
+import stat
 import threading
+import time
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +60,11 @@ from .pipeline import Checked
 from .render import Assets, OutputFile, Renderer, Theme, make_environment, static_files
 
 __all__ = ["Builder", "Build", "Snapshot"]
+
+# A file changed less than this before it was read may change again with the same time stamp
+# (file systems keep coarse clocks, FAT's ticks in 2 s): it is read again next time, as git does.
+RACY_NS = 2_000_000_000
+TREE = (".", "content", "content/claims", "content/pages", "seeds")  # the folders whose files are read
 
 # The Renderer methods that render_site calls and `_plan` knows how to key.
 PLANNED_METHODS = {"index", "search", "claim", "source", "sources_index", "verdict_pages", "tag_pages",
@@ -236,15 +244,24 @@ class Builder:
         self._small: dict[str, tuple[tuple, Any, list[Problem]]] = {}  # check name -> (inputs, result, problems)
         self._claims: dict[str, tuple[Any, Any, Any, list[Problem]]] = {}  # path -> (doc, context, claim, problems)
         self._claims_seen: set[str] = set()
+        self._context: tuple = (None, None, None)  # (verdicts, sources, what a claim is checked against)
         self._indexes: dict[tuple, Any] = {}  # (source id, path, residue) -> SourceIndex
         self._anchors: dict[tuple, Anchor] = {}
         self._anchors_next: dict[tuple, Anchor] = {}
+        self._stats: dict[tuple, tuple] = {}  # (what, path, ...) -> (stat signature, result)
+        self._tree: tuple = ()
+        self._linted: dict[str, tuple] = {}
+        self._linted_next: dict[str, tuple] = {}
 
     # -- check: the pipeline's own functions, with caches slipped in ------------------------------
 
     def _make_check(self) -> Callable[[Path, str | None], Checked]:
-        load_ns = _shadow(load_module, {"parse_yaml": self._parse_yaml, "load_seed": self._load_seed},
-                          {"parse_yaml", "load_seed", "load_site"})
+        load_ns = _shadow(load_module, {"parse_yaml": self._parse_yaml, "_read": self._read,
+                                        "_listing": self._listing, "relpath": _relpath},
+                          {"parse_yaml", "load_yaml_file", "load_seed", "load_site"})
+        # Whole files whose stat is unchanged are not even read; the others go through the parse cache.
+        load_ns["load_yaml_file"] = self._stat_cached_loader("yaml", load_ns["load_yaml_file"])
+        load_ns["load_seed"] = self._stat_cached_loader("seed", self._identical_seeds(load_ns["load_seed"]))
         validate_ns = _shadow(validate_module, {
             "_check_claim": self._check_claim,
             "_check_site": self._small_check("site", validate_module._check_site, lambda doc: (doc,)),
@@ -262,6 +279,11 @@ class Builder:
                                                        anchor_ns["anchor_claims"])
 
         def load_site(root):
+            # A folder of the root swapped for a link leaves its files' own stat as it was: start over.
+            tree = tuple(_signature(Path(root) / sub) for sub in TREE)
+            if tree != self._tree:
+                self._stats.clear()
+                self._tree = tree
             self._parsed_seen = set()
             result = shadow_load(root)
             for path in set(self._parsed) - self._parsed_seen:
@@ -280,13 +302,48 @@ class Builder:
             result = shadow_anchor(model)
             self._anchors = self._anchors_next
             live = {key[0] for key in self._anchors}
-            self._indexes = {k: v for k, v in self._indexes.items() if k in live}
+            self._indexes = {k: v for k, v in self._indexes.items() if v in live}
+            # The lint runs after the anchors in pipeline.check: what it cached last time is kept for it.
+            self._linted, self._linted_next = self._linted_next, {}
             return result
 
         pipeline_ns = _shadow(pipeline_module, {"load_site": load_site, "validate": validate,
-                                                "anchor_claims": anchor_claims},
+                                                "anchor_claims": anchor_claims, "lint_claim_review": self._lint},
                               {"check", "load_site", "validate", "anchor_claims"})
+        self._lint_original = getattr(pipeline_module, "lint_claim_review", None)
         return pipeline_ns["check"]
+
+    # load: read a file again only when its stat says it may have changed
+
+    def _stat_cached(self, path: Path, key: Any, kind: int, compute: Callable[[], Any]) -> Any:
+        """`compute()`, or its last result while `path` is the same kind of entry, unchanged since."""
+        signature = _signature(path)
+        if signature is None or signature[0] != kind:  # links, missing files...: the original says what is wrong
+            return compute()
+        hit = self._stats.get(key)
+        if hit is not None and hit[0] == signature:
+            return hit[1]
+        before = time.time_ns()
+        result = compute()
+        if result is not None and max(signature[-2:]) < before - RACY_NS:
+            self._stats[key] = (signature, result)
+        else:
+            self._stats.pop(key, None)
+        return result
+
+    def _read(self, root: Path, file: Path, limit: int, problems: Problems):
+        found = Problems()
+        data = self._stat_cached(file, ("read", str(file), limit), stat.S_IFREG,
+                                 lambda: load_module._read(root, file, limit, found))
+        _replay(problems, found.items)
+        return data
+
+    def _listing(self, root: Path, folder: Path, pattern: str, problems: Problems):
+        found = Problems()
+        listing = self._stat_cached(folder, ("listing", str(folder), pattern), stat.S_IFDIR,
+                                    lambda: load_module._listing(root, folder, pattern, found))
+        _replay(problems, found.items)
+        return list(listing)
 
     def _parse_yaml(self, path: str, text: str, problems: Problems):
         self._parsed_seen.add(path)
@@ -300,15 +357,29 @@ class Builder:
         _replay(problems, found.items)
         return doc
 
-    def _load_seed(self, root: Path, file: Path, problems: Problems):
-        seed = load_module.load_seed(root, file, problems)
-        if seed is None:
-            return None
-        known = self._seeds.get(seed.path)
-        if known is not None and known == seed:
-            return known  # the same text object, so that comparisons further on stop at identity
-        self._seeds[seed.path] = seed
-        return seed
+    def _identical_seeds(self, load_seed: Callable) -> Callable:
+        def cached(root: Path, file: Path, problems: Problems):
+            seed = load_seed(root, file, problems)
+            if seed is None:
+                return None
+            known = self._seeds.get(seed.path)
+            if known is not None and known == seed:
+                return known  # the same text object, so that comparisons further on stop at identity
+            self._seeds[seed.path] = seed
+            return seed
+        return cached
+
+    def _stat_cached_loader(self, what: str, load: Callable) -> Callable:
+        """A loader of one file (load_yaml_file, load_seed) whose result is kept while the file's stat is."""
+        def cached(root: Path, file: Path, problems: Problems, **options):
+            def compute():
+                found = Problems()
+                return load(root, file, found, **options), found.items
+            result, items = self._stat_cached(file, (what, str(file), tuple(sorted(options.items()))),
+                                              stat.S_IFREG, compute)
+            _replay(problems, items)
+            return result
+        return cached
 
     def _small_check(self, name: str, check: Callable, inputs: Callable) -> Callable:
         """Cache a check by the identity of what it reads (cached parses are the same objects)."""
@@ -329,7 +400,9 @@ class Builder:
 
     def _check_claim(self, doc, verdicts, sources, problems: Problems):
         # A claim is checked against the verdicts and the ids of the sources, nothing else of the site.
-        context = (None if verdicts is None else tuple(verdicts), frozenset(sources))
+        if self._context[0] is not verdicts or self._context[1] is not sources:
+            self._context = (verdicts, sources, (None if verdicts is None else tuple(verdicts), frozenset(sources)))
+        context = self._context[2]
         self._claims_seen.add(doc.path)
         hit = self._claims.get(doc.path)
         if hit is not None and hit[0] is doc and hit[1] == context:
@@ -341,6 +414,18 @@ class Builder:
         _replay(problems, found.items)
         return claim
 
+    def _lint(self, model, claim):
+        # What the ClaimReview lint reads: the claim, the site, the verdict scale, the cited sources.
+        context = (model.site, tuple(model.verdicts))
+        cited = tuple(model.sources.get(e.source) for e in claim.evidence)
+        hit = self._linted.get(claim.path)
+        if hit is not None and hit[0] is claim and hit[1] == context and hit[2] == cited:
+            self._linted_next[claim.path] = hit
+            return hit[3]
+        found = self._lint_original(model, claim)
+        self._linted_next[claim.path] = (claim, context, cited, found)
+        return found
+
     def _source_index(self, source):
         key = (source.id, source.path, source.residue)
         index = self._indexes.get(key)
@@ -350,8 +435,7 @@ class Builder:
 
     def _anchor_excerpt(self, claim, excerpt, index, problems: Problems):
         # Where a quote lands depends on the seed and the excerpt, never on the claim around it.
-        key = ((index.source.id, index.source.path, index.source.residue), index.source.text,
-               excerpt.quote, excerpt.prefix, excerpt.occurrence)
+        key = (index, excerpt.quote, excerpt.prefix, excerpt.occurrence)  # an index is one seed text
         found = self._anchors.get(key) or self._anchors_next.get(key)
         if found is None:
             mine = Problems()
@@ -421,8 +505,9 @@ class Builder:
         """Carry over what the previous good build rendered from the same inputs."""
         previous = self.last_good
         dirty, reused = [], 0
+        same_shared = previous is not None and previous.shared_key == snapshot.shared_key
         for path, key in snapshot.keys.items():
-            if previous is None or previous.shared_key != snapshot.shared_key or previous.keys.get(path) != key:
+            if not same_shared or previous.keys.get(path) != key:  # type: ignore[union-attr]
                 dirty.append(path)
             elif path not in snapshot._data:
                 old = previous.rendered(path)
@@ -540,6 +625,23 @@ class Builder:
             keys[f.path] = ("asset", _digest(f.data))
             data[f.path] = f.data
         return keys, groups, data, shared
+
+
+def _signature(path: Path) -> tuple | None:
+    """What lstat says of an entry: its kind, identity, size and times; None when it is not there."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (stat.S_IFMT(st.st_mode), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _relpath(root: Path, file: Path) -> str:
+    """load.relpath without pathlib's cost, for the usual case of a file under the root."""
+    r, f = str(root), str(file)
+    if os.sep == "/" and len(f) > len(r) + 1 and f.startswith(r) and f[len(r)] == "/" and r != "/":
+        return f[len(r) + 1:]
+    return load_module.relpath(root, file)
 
 
 def _display_path(root: Path, path: str) -> str:

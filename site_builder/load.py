@@ -165,9 +165,41 @@ class _Walk:
         return value
 
 
+_DEEP_BLOCK = re.compile(r"^[ \t?-]{%d}" % MAX_YAML_DEPTH, re.M)
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where nesting first passes the limit, or None.
+
+    libyaml's composer recurses once per level and crashes the interpreter at a few
+    hundred thousand levels, so depth is measured on the event stream (which is flat)
+    before composing. Deep nesting needs that many brackets or that much indentation, so the
+    event scan runs only for text that has either.
+    """
+    if text.count("[") + text.count("{") <= MAX_YAML_DEPTH and not _DEEP_BLOCK.search(text):
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_YamlLoader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return event.start_mark.line + 1, event.start_mark.column + 1
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # a syntax error: composing reports it with its position
+    return None
+
+
 def parse_yaml(path: str, text: str, problems: Problems) -> YamlDoc | None:
     """Parse one YAML document; report syntax errors with their position and a hint."""
     doc = YamlDoc(path, None, lines=text.splitlines())
+    deep = _too_deep(text)
+    if deep:
+        problems.add(path, *deep, f"the file is nested more than {MAX_YAML_DEPTH} levels deep",
+                     "keep the file flat: claims need only a few levels")
+        return None
     loader = _YamlLoader(text)
     try:
         node = loader.get_single_node()
@@ -221,12 +253,10 @@ def _unclosed_quote(lines: list[str]) -> int:
 def _read(root: Path, file: Path, limit: int, problems: Problems) -> bytes | None:
     """Read a file of the root, refusing links out of it, folders and oversized files."""
     rel = relpath(root, file)
-    if file.is_symlink():
-        target = file.resolve()
-        if not _inside(root, target):
-            problems.add(rel, 0, 0, "is a symbolic link to a place outside the site root",
-                         "copy the file into the site instead of linking to it")
-            return None
+    if not _inside(root, file.resolve()):  # the file, or a folder above it, links out of the root
+        problems.add(rel, 0, 0, "is a symbolic link to a place outside the site root",
+                     "copy the file into the site instead of linking to it")
+        return None
     if not file.is_file():
         kind = "a folder" if file.is_dir() else "not a regular file"
         problems.add(rel, 0, 0, f"is {kind}, where a file was expected", "replace it with a file")
@@ -320,7 +350,7 @@ def load_seed(root: Path, file: Path, problems: Problems) -> Seed | None:
 
 
 def _listing(root: Path, folder: Path, pattern: str, problems: Problems) -> list[Path]:
-    if folder.is_symlink() and not _inside(root, folder.resolve()):
+    if not _inside(root, folder.resolve()):
         problems.add(relpath(root, folder), 0, 0, "is a symbolic link to a place outside the site root",
                      "make it a real folder of the site")
         return []

@@ -1,0 +1,294 @@
+"""Hostile pull requests: whatever a claim file holds, the build errs clearly or publishes it inert.
+
+Text in a claim's fields is published escaped, never refused; everything else (unsafe YAML,
+strange seeds, paths that try to leave the site) gets an error that names the file. No case
+prints a traceback, writes outside the output folder, or publishes a script.
+"""
+from __future__ import annotations
+
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+JSON_BREAKOUT = '</script><script>alert(1)</script><!--'
+
+BASE = """\
+claim: "{claim}"
+claimant: "{claimant}"
+claim_date: 2024-12-02
+verdict: conflicting
+summary: "{summary}"
+analysis: "{analysis}"
+evidence:
+  - source: 002_a4831d323f0df05e
+    quote: "around 200 Iraqi fighters entered Syria"
+    stance: supports
+    note: "{note}"
+  - source: 004_52b421b4bac7923a
+    quote: "unanimously decided not to send fighters to Syria"
+    stance: refutes
+tags: [iraq]
+published: 2024-12-08
+updated: 2024-12-09
+corrections:
+  - date: 2024-12-09
+    text: "{correction}"
+"""
+
+
+def claim_text(**fields: str) -> str:
+    defaults = {k: "An ordinary value for this field." for k in
+                ("claim", "claimant", "summary", "analysis", "note", "correction")}
+    defaults.update({k: v.replace("\\", "\\\\").replace('"', '\\"') for k, v in fields.items()})
+    return BASE.format(**defaults)
+
+
+class _Audit(HTMLParser):
+    """Finds anything in a page that could run: scripts, handlers, dangerous URLs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.findings: list[str] = []
+        self.in_data_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            if not attrs.get("src") and attrs.get("type") != "application/ld+json":
+                self.findings.append(f"inline script {attrs}")
+            self.in_data_script = attrs.get("type") == "application/ld+json"
+        for name, value in attrs.items():
+            if name.startswith("on"):
+                self.findings.append(f"event handler {name}")
+            if name in ("href", "src", "action", "formaction") and value:
+                squashed = re.sub(r"[\x00-\x20]", "", value).lower()
+                if squashed.startswith(("javascript:", "data:", "vbscript:")):
+                    self.findings.append(f"{name}={value}")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self.in_data_script = False
+
+    def handle_data(self, data):
+        if self.in_data_script and "</" in data:
+            self.findings.append("JSON-LD could close its script element")
+
+
+def assert_inert(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        audit = _Audit()
+        audit.feed(page.read_text(encoding="utf-8"))
+        assert not audit.findings, (page, audit.findings)
+
+
+def build(root: Path):
+    return run_cli("build", "--root", str(root), "--no-search")
+
+
+FIELDS = ["claim", "claimant", "summary", "analysis", "note", "correction"]
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_script_in_a_text_field_is_published_escaped(site_root: Path, field: str) -> None:
+    (site_root / "content" / "claims" / "hostile.yaml").write_text(claim_text(**{field: SCRIPT}), encoding="utf-8")
+    result = build(site_root)
+    assert result.code == 0, result.err
+    page = (site_root / "_site" / "claims" / "hostile" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;" in page  # shown to the reader as text
+    assert_inert(site_root / "_site")
+
+
+def test_claim_text_cannot_break_out_of_the_json_ld(site_root: Path) -> None:
+    (site_root / "content" / "claims" / "hostile.yaml").write_text(claim_text(claim=JSON_BREAKOUT), encoding="utf-8")
+    assert build(site_root).code == 0
+    page = (site_root / "_site" / "claims" / "hostile" / "index.html").read_text(encoding="utf-8")
+    json_ld = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert "\\u003c/script\\u003e" in json_ld
+    assert_inert(site_root / "_site")
+
+
+def test_site_title_and_source_metadata_are_escaped(site_root: Path) -> None:
+    site = site_root / "content" / "site.yaml"
+    text = site.read_text(encoding="utf-8")
+    site.write_text(re.sub(r"^title: .*$", 'title: "<script>alert(1)</script> Site"', text, count=1, flags=re.M),
+                    encoding="utf-8")
+    sources = site_root / "seeds" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(re.sub(r"^(\s+)label: .*$", r'\1label: "<img src=x onerror=alert(1)>"', text, count=1,
+                              flags=re.M), encoding="utf-8")
+    assert build(site_root).code == 0
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Site" in (site_root / "_site" / "index.html").read_text(encoding="utf-8")
+    assert_inert(site_root / "_site")
+
+
+@pytest.mark.parametrize("markdown", [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<a href=\"javascript:alert(1)\">click</a>",
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](jav&#x61;script:alert(1))",
+    "[click](&#106;avascript:alert(1))",
+    "[click](java\tscript:alert(1))",
+    "[click](<java script:alert(1)>)",
+    "[click]( javascript:alert(1))",
+    "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "[click](vbscript:msgbox(1))",
+    "<javascript:alert(1)>",
+    "[click][ref]\n\n[ref]: javascript:alert(1)",
+    "![x](javascript:alert(1))",
+    "![tracker](https://evil.example/pixel.png)",
+])
+def test_markdown_cannot_carry_html_or_dangerous_links(site_root: Path, markdown: str) -> None:
+    (site_root / "content" / "claims" / "hostile.yaml").write_text(claim_text(analysis=markdown), encoding="utf-8")
+    result = build(site_root)
+    assert result.code == 0, result.err
+    page = (site_root / "_site" / "claims" / "hostile" / "index.html").read_text(encoding="utf-8")
+    assert "<img" not in page.split("<main", 1)[1]
+    assert_inert(site_root / "_site")
+
+
+def test_safe_links_still_work(site_root: Path) -> None:
+    (site_root / "content" / "claims" / "hostile.yaml").write_text(
+        claim_text(analysis="See [the methodology](../../methodology/) and [Reuters](https://www.reuters.com/)."),
+        encoding="utf-8")
+    assert build(site_root).code == 0
+    page = (site_root / "_site" / "claims" / "hostile" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../../methodology/">the methodology</a>' in page
+    assert '<a href="https://www.reuters.com/">Reuters</a>' in page
+
+
+# --- inputs that are refused with an error naming the file -----------------------------------
+
+def _check(root: Path):
+    result = run_cli("check", "--root", str(root))
+    assert "Traceback" not in result.err + result.out
+    return result
+
+
+def test_alias_bomb_is_refused(site_root: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    (site_root / "content" / "claims" / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _check(site_root)
+    assert result.code == 1 and "content/claims/bomb.yaml:" in result.err and "more than 50000 values" in result.err
+
+
+@pytest.mark.parametrize("text", ["a: " + "[" * 200_000, "a: " + "{x: " * 50_000, "- " * 100_000 + "x"],
+                         ids=["flow-sequences", "flow-mappings", "block-sequences"])
+def test_deep_nesting_is_refused_without_crashing(site_root: Path, text: str) -> None:
+    (site_root / "content" / "claims" / "deep.yaml").write_text(text + "\n", encoding="utf-8")
+    result = _check(site_root)
+    assert result.code == 1 and "content/claims/deep.yaml:1:" in result.err and "nested more than" in result.err
+
+
+def test_sixty_megabyte_file_is_refused_before_reading(site_root: Path) -> None:
+    big = site_root / "content" / "claims" / "big.yaml"
+    with big.open("wb") as f:
+        f.truncate(60 * 1024 * 1024)
+    result = _check(site_root)
+    assert result.code == 1
+    assert "content/claims/big.yaml: error: is 62,914,560 bytes, over the limit of 1,000,000" in result.err
+
+
+def test_seed_that_is_not_utf8_is_refused(site_root: Path) -> None:
+    (site_root / "seeds" / "009_latin1.txt").write_bytes("Caf\xe9 r\xe9sum\xe9\n".encode("latin-1"))
+    result = _check(site_root)
+    assert "seeds/009_latin1.txt:1:4: error: is not UTF-8 (byte 0xe9" in result.err
+
+
+def test_seed_with_nul_bytes_is_refused(site_root: Path) -> None:
+    (site_root / "seeds" / "009_nul.txt").write_bytes(b"line one\nline\x00two\n")
+    assert "seeds/009_nul.txt:2: error: contains a NUL byte" in _check(site_root).err
+
+
+def _add_seed(root: Path, seed_id: str, data: bytes) -> None:
+    import hashlib
+    (root / "seeds" / f"{seed_id}.txt").write_bytes(data)
+    with (root / "seeds" / "sources.yaml").open("a", encoding="utf-8") as f:
+        f.write(f"  {seed_id}:\n    label: A test seed\n    language: en\n    sha256: {hashlib.sha256(data).hexdigest()}\n")
+
+
+@pytest.mark.parametrize("data", [
+    "\ufeffThe minister said the border was secure.\r\nHe added that “no fighters” would cross.\r\n".encode(),
+    "The minister said the border was secure.\r\nHe added that “no fighters” would cross.\r\n".encode(),
+])
+def test_seed_with_bom_or_crlf_anchors_on_the_right_characters(site_root: Path, data: bytes) -> None:
+    _add_seed(site_root, "009_odd", data)
+    claim = claim_text().replace("002_a4831d323f0df05e", "009_odd").replace(
+        "around 200 Iraqi fighters entered Syria", 'He added that \\"no fighters\\" would cross')
+    (site_root / "content" / "claims" / "odd.yaml").write_text(claim, encoding="utf-8")
+    result = build(site_root)
+    assert result.code == 0, result.err
+    page = (site_root / "_site" / "sources" / "009_odd" / "index.html").read_text(encoding="utf-8")
+    assert "<mark title=\"Quoted by 1 excerpt\">He added that “no fighters” would cross</mark>" in page
+
+
+@pytest.mark.parametrize("name", ["%2e%2e%2fescape", "Iraq", "іraq", "C:x", "claim name", "ａ"])
+def test_claim_ids_that_are_not_slugs_are_refused(site_root: Path, name: str) -> None:
+    (site_root / "content" / "claims" / f"{name}.yaml").write_text(claim_text(), encoding="utf-8")
+    result = _check(site_root)
+    assert result.code == 1 and "is not a valid claim id" in result.err
+
+
+@pytest.mark.parametrize("field, value", [
+    ("tags: [iraq]", "tags: [../../etc]"), ("tags: [iraq]", "tags: [/etc/passwd]"),
+    ("tags: [iraq]", "tags: ['C:\\\\Windows']"), ("tags: [iraq]", "tags: [іraq]"),
+    ("source: 002_a4831d323f0df05e", "source: ../seeds/002_a4831d323f0df05e"),
+    ("source: 002_a4831d323f0df05e", "source: /etc/passwd"),
+])
+def test_paths_that_try_to_leave_the_site_are_refused(site_root: Path, field: str, value: str) -> None:
+    (site_root / "content" / "claims" / "escape.yaml").write_text(claim_text().replace(field, value), encoding="utf-8")
+    result = _check(site_root)
+    assert result.code == 1 and "content/claims/escape.yaml:" in result.err
+
+
+def test_symlinks_out_of_the_root_are_refused_not_followed(site_root: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(claim_text(claim="A secret that must never be published anywhere."), encoding="utf-8")
+    os.symlink(secret, site_root / "content" / "claims" / "linked.yaml")
+    outside = tmp_path / "outside-seed.txt"
+    outside.write_text("private text\n", encoding="utf-8")
+    os.symlink(outside, site_root / "seeds" / "009_linked.txt")
+    result = build(site_root)
+    assert result.code == 1
+    assert "content/claims/linked.yaml: error: is a symbolic link to a place outside the site root" in result.err
+    assert "seeds/009_linked.txt: error: is a symbolic link to a place outside the site root" in result.err
+    assert not (site_root / "_site").exists()
+
+
+def test_symlinked_folder_out_of_the_root_is_refused(site_root: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (site_root / "content" / "pages").rename(elsewhere)
+    os.symlink(elsewhere, site_root / "content" / "pages")
+    result = _check(site_root)
+    assert "content/pages: error: is a symbolic link to a place outside the site root" in result.err
+
+
+def test_missing_cited_seed_is_an_error(site_root: Path) -> None:
+    (site_root / "seeds" / "003_a0ba19a7bca5e600.txt").unlink()
+    result = _check(site_root)
+    assert result.code == 1
+    assert "seeds/sources.yaml:" in result.err and "there is no seed file seeds/003_a0ba19a7bca5e600.txt" in result.err
+
+
+def test_folder_where_a_file_should_be_is_an_error(site_root: Path) -> None:
+    (site_root / "content" / "site.yaml").unlink()
+    (site_root / "content" / "site.yaml").mkdir()
+    (site_root / "content" / "claims" / "folder.yaml").mkdir()
+    result = _check(site_root)
+    assert "content/site.yaml: error: is a folder, where a file was expected" in result.err
+    assert "content/claims/folder.yaml: error: is a folder, where a file was expected" in result.err
+
+
+def test_build_writes_nothing_outside_its_output_folder(site_root: Path) -> None:
+    before = sorted(p for p in site_root.parent.rglob("*"))
+    assert build(site_root).code == 0
+    after = sorted(p for p in site_root.parent.rglob("*") if "_site" not in p.relative_to(site_root.parent).parts)
+    assert after == before
