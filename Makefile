@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build check test test-tools bench clean
+.PHONY: serve build check test test-tools fuzz bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ check: $(STAMP)
 
 test: $(STAMP)  ## every test; browser and HTML-checker tests skip (with the reason) where their tools are missing
 	$(PY) -m pytest
+
+fuzz: $(STAMP)  ## the long fuzzing profile: 10,000 generated inputs per fuzz test
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/test_fuzz.py tests/test_anchor.py -k "fuzz or any_" -q
 
 test-tools:  ## Chromium, Java and the npm checkers that the browser and audit tests use (needs root)
 	bash .ci/install-test-tools.sh

@@ -245,6 +245,7 @@ class Builder:
         self._claims: dict[str, tuple[Any, Any, Any, list[Problem]]] = {}  # path -> (doc, context, claim, problems)
         self._claims_seen: set[str] = set()
         self._context: tuple = (None, None, None)  # (verdicts, sources, what a claim is checked against)
+        self._claim_plans: dict[str, tuple] = {}  # path -> (claim, output path, cited source ids, render)
         self._indexes: dict[tuple, Any] = {}  # (source id, path, residue) -> SourceIndex
         self._anchors: dict[tuple, Anchor] = {}
         self._anchors_next: dict[tuple, Anchor] = {}
@@ -577,10 +578,17 @@ class Builder:
 
         add("index", lambda r: [r.index()], [("index.html", ("index", claims))])
         add("search", lambda r: [r.search()], [("search/index.html", ("search",))])
-        for claim in claims:
-            cited = tuple(model.sources[s] for s in sorted({e.source for e in claim.evidence}))
-            add(f"claim {claim.id}", lambda r, c=claim: [r.claim(c)],
-                [(f"claims/{claim.id}/index.html", ("claim", claim, cited))])
+        plans = {}
+        for claim in claims:  # the hot loop at 10,000 claims: what depends on the claim alone is kept
+            plan = self._claim_plans.get(claim.path)
+            if plan is None or plan[0] is not claim:
+                plan = (claim, f"claims/{claim.id}/index.html", tuple(sorted({e.source for e in claim.evidence})),
+                        lambda r, c=claim: [r.claim(c)])
+            plans[claim.path] = plan
+            _, path, cited, render = plan
+            keys[path] = ("claim", claim, tuple(model.sources[s] for s in cited))
+            groups[path] = _Group(path, render, (path,))
+        self._claim_plans = plans
 
         cites: dict[str, list] = {s: [] for s in model.sources}
         by_verdict: dict[str, list] = {v.key: [] for v in model.verdicts}

@@ -1,6 +1,7 @@
 """Shared fixtures: scratch copies of the embedded site, and running the command line."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -43,3 +44,13 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("build", "--out", str(out))
     assert result.code == 0, result.err
     return out
+
+
+# Fuzzing profiles: a short one for every run, a long one with `make fuzz` (HYPOTHESIS_PROFILE=long).
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("default", max_examples=200, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=10_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
