@@ -1,0 +1,104 @@
+"""What a reader does in a real browser: search, filter by verdict, read the evidence on any screen."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from browser import launch_chromium, static_server
+from conftest import PROJECT, run_cli
+from site_builder import pipeline
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory):
+    from playwright.sync_api import sync_playwright
+
+    out = tmp_path_factory.mktemp("browser") / "_site"
+    assert run_cli("build", "--out", str(out), "--base-url", "http://127.0.0.1/").code == 0
+    with static_server(out) as url, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        yield url, browser
+        browser.close()
+
+
+def test_search_finds_a_claim_by_a_word_of_its_text(served) -> None:
+    url, browser = served
+    page = browser.new_page()
+    page.goto(url)
+    page.fill("#site-search", "Observatory")
+    page.click(".search-form button")
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+    titles = page.locator(".pagefind-ui__result-link").all_inner_texts()
+    claim = pipeline.check(PROJECT).model
+    sent = next(c for c in claim.claims if c.id == "iraqi-factions-sent-fighters")
+    assert sent.claim in titles
+    page.close()
+
+
+def test_verdict_filter_shows_only_that_verdict_in_place(served) -> None:
+    url, browser = served
+    model = pipeline.check(PROJECT).model
+    expected = sorted(c.id for c in model.claims if c.verdict == "unproven")
+    page = browser.new_page()
+    page.goto(url)
+    page.click('a[data-filter="verdict=unproven"]')
+    assert page.url.endswith("#verdict=unproven")  # in place, not the verdict page
+    visible = page.locator(".claim-card:visible a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert sorted(h.split("/")[-2] for h in visible) == expected
+    assert page.locator(".filter-status").inner_text().startswith(f"Showing {len(expected)} of {len(model.claims)}")
+    page.click(".filter-status a")
+    assert page.locator(".claim-card:visible").count() == len(model.claims)
+    page.close()
+
+
+def test_verdict_links_work_without_javascript(served) -> None:
+    url, browser = served
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(url)
+    page.click('a[data-filter="verdict=unproven"]')
+    assert page.url.endswith("/verdicts/unproven/")
+    assert "Verdict:" in page.locator("h1").inner_text()
+    context.close()
+
+
+def _column_boxes(page) -> list[dict]:
+    return page.locator(".evidence-column").evaluate_all(
+        "cols => cols.map(c => { const r = c.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width}; })")
+
+
+def test_evidence_sits_in_columns_on_a_wide_screen_and_stacks_on_a_phone(served) -> None:
+    url, browser = served
+    path = "claims/iraqi-factions-sent-fighters/"
+    wide = browser.new_page(viewport={"width": 1280, "height": 900})
+    wide.goto(url + path)
+    boxes = _column_boxes(wide)
+    assert len(boxes) >= 2
+    assert len({round(b["y"]) for b in boxes}) == 1  # side by side
+    assert len({round(b["x"]) for b in boxes}) == len(boxes)
+    phone = browser.new_page(viewport={"width": 390, "height": 800}, is_mobile=True)
+    phone.goto(url + path)
+    boxes = _column_boxes(phone)
+    assert len({round(b["x"]) for b in boxes}) == 1  # one above the other
+    assert [b["y"] for b in boxes] == sorted(b["y"] for b in boxes)
+    assert all(b["w"] <= 390 for b in boxes)
+    wide.close()
+    phone.close()
+
+
+def test_link_to_the_source_lands_on_the_highlighted_passage(served) -> None:
+    url, browser = served
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url + "claims/irgc-request-refused/")
+    link = page.locator(".excerpt-links a").first
+    target = link.get_attribute("href").split("#")[1]
+    link.click()
+    page.wait_for_load_state()
+    mark = page.locator(f"mark#{target}, mark:has(> #{target})")
+    assert mark.count() == 1 and mark.is_visible()
+    assert mark.evaluate("m => getComputedStyle(m).outlineStyle") == "solid"  # the passage is singled out
+    top = mark.evaluate("m => m.getBoundingClientRect().top")
+    assert 0 <= top < 900  # scrolled into view
