@@ -18,10 +18,11 @@ class SearchIndexFailed(Exception):
 
 
 async def _index(folder: Path, language: str) -> None:
-    config = IndexConfig(force_language=language.split("-")[0], output_path="pagefind")
+    # The context writes the index when it closes, to output_path: an absolute one, or it would
+    # land relative to the working directory.
+    config = IndexConfig(force_language=language.split("-")[0], output_path=str(folder / "pagefind"))
     async with PagefindIndex(config=config) as index:
         await index.add_directory(str(folder))
-        await index.write_files(output_path=str(folder / "pagefind"))
 
 
 def index_site(folder: Path, language: str) -> None:

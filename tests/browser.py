@@ -1,17 +1,25 @@
-"""Real headless Chromium for the browser tests, through Playwright, or a clear skip.
+"""The tools of the browser and audit tests: real headless Chromium, Java, the npm checkers.
 
-Tests marked `@pytest.mark.browser` call `launch_chromium(playwright)`. Where Chromium (or
-Playwright) is missing they are skipped, with the reason; under CI=true they fail instead,
-so that a CI run never passes without having run them. Playwright's own browser download is
-never used: the system's /usr/bin/chromium is (`make test-tools` installs it).
+Tests marked `@pytest.mark.browser` call `launch_chromium(playwright)`. Where a tool is
+missing the test is skipped, with the reason; under CI=true it fails instead, so that a CI
+run never passes without having run it. Playwright's own browser download is never used:
+the system's /usr/bin/chromium is (`make test-tools` installs it and the other tools).
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Iterator, NoReturn
 
 import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+NODE_MODULES = PROJECT / ".cache" / "node" / "node_modules"  # where .ci/install-test-tools.sh puts them
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, offline: every host but this machine resolves to nothing, and any request that
@@ -51,3 +59,57 @@ def launch_chromium(playwright: Any, **options: Any) -> Any:
     """A headless Chromium browser from the system's executable, offline apart from this machine."""
     return playwright.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS, headless=True,
                                       **options)
+
+
+def require_java() -> str:
+    """The path of `java` (for the Nu Html Checker); skips (or fails under CI=true) when there is none."""
+    java = shutil.which("java")
+    if java is None:
+        unavailable("java is missing: install a JRE (make test-tools) to run the Nu Html Checker")
+    return java
+
+
+def node_package_file(relative: str) -> Path:
+    """A file of an npm package installed by make test-tools, such as 'axe-core/axe.min.js'."""
+    path = NODE_MODULES / relative
+    if not path.is_file():
+        unavailable(f"{path} is missing: run make test-tools to install the npm checkers")
+    return path
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
+                      ".wasm": "application/wasm", ".json": "application/json"}
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code == 404 and page.is_file():  # the site's own page, as a host would serve it
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+
+@contextlib.contextmanager
+def static_server(folder: Path) -> Iterator[str]:
+    """Serve a built site from disk on 127.0.0.1 (a free port), as a static host would; yields its URL."""
+    handler = functools.partial(_QuietFiles, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+

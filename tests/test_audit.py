@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import launch_chromium, node_package_file, require_java, static_server
+from browser import launch_chromium, node_package_file, require_java, static_server, sync_playwright
 from conftest import run_cli
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -49,8 +49,6 @@ def _axe(page, axe_source: str) -> list[dict]:
 
 @pytest.mark.browser
 def test_every_page_has_no_axe_violations_in_light_and_dark_mode(local_site: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     axe_source = node_package_file("axe-core/axe.min.js").read_text(encoding="utf-8")
     pages = sorted(p.relative_to(local_site).as_posix() for p in local_site.rglob("*.html"))
     found, outside = [], []
@@ -75,8 +73,6 @@ def test_every_page_has_no_axe_violations_in_light_and_dark_mode(local_site: Pat
 
 @pytest.mark.browser
 def test_pages_fit_a_phone_and_a_tablet_without_sideways_scrolling(local_site: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     too_wide = []
     with static_server(local_site) as url, sync_playwright() as pw:
         browser = launch_chromium(pw)

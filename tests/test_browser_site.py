@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import launch_chromium, static_server
+from browser import launch_chromium, static_server, sync_playwright
 from conftest import PROJECT, run_cli
 from site_builder import pipeline
 
@@ -14,8 +14,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):
-    from playwright.sync_api import sync_playwright
-
     out = tmp_path_factory.mktemp("browser") / "_site"
     assert run_cli("build", "--out", str(out), "--base-url", "http://127.0.0.1/").code == 0
     with static_server(out) as url, sync_playwright() as pw:

@@ -288,7 +288,10 @@ def test_folder_where_a_file_should_be_is_an_error(site_root: Path) -> None:
 
 
 def test_build_writes_nothing_outside_its_output_folder(site_root: Path) -> None:
-    before = sorted(p for p in site_root.parent.rglob("*"))
-    assert build(site_root).code == 0
-    after = sorted(p for p in site_root.parent.rglob("*") if "_site" not in p.relative_to(site_root.parent).parts)
+    workdir = site_root.parent
+    before = sorted(p for p in workdir.rglob("*"))
+    result = run_cli("build", "--root", str(site_root), cwd=workdir)  # with the search index
+    assert result.code == 0, result.err
+    assert (site_root / "_site" / "pagefind" / "pagefind-entry.json").is_file()
+    after = sorted(p for p in workdir.rglob("*") if "_site" not in p.relative_to(workdir).parts)
     assert after == before
