@@ -30,7 +30,9 @@ _QUOTES = "'\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4\"\u201c\u201d\u201e
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _FOLD = str.maketrans({**{c: '"' for c in _QUOTES}, **{c: "-" for c in _DASHES}})
 # Changes of length: runs of white space become one space; invisible characters go; … is three dots.
-_SPECIAL = re.compile(r"\s+|[\u00ad\u200b\u200c\u200d\u2060\ufeff]|\u2026")
+# A lone plain space is already what it becomes, so it is not matched: most sources then have
+# a few dozen matches instead of one per word.
+_SPECIAL = re.compile(r"[^\S ]\s*| \s+|[\u00ad\u200b\u200c\u200d\u2060\ufeff]|\u2026")
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\.\.|\u2026)\s*\]|\.\.\.|\u2026)\s*")
 
 

@@ -24,6 +24,7 @@ from .textdiff import similarity, word_diff
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
+MATRIX_MAX_SOURCES = 24
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; base-uri 'none'; form-action 'self'")
 
@@ -104,7 +105,7 @@ def long_date(iso: str) -> str:
 
 def json_for_script(data: Any) -> Markup:
     """JSON safe to place inside <script>: no sequence in it can close the element."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
     return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
 
 
@@ -237,17 +238,26 @@ class Renderer:
         return self.page("corrections/index.html", "corrections.html", "Corrections", entries=entries)
 
     def evidence_matrix(self) -> OutputFile:
-        """Claims by sources: where each report supports, refutes or gives context to each claim."""
+        """Claims by sources: where each report supports, refutes or gives context to each claim.
+
+        A story's handful of sources fit as columns; past MATRIX_MAX_SOURCES the table would be
+        mostly empty cells, so each row lists the sources it cites under their stance instead.
+        """
         sources = sorted(self.model.sources.values(), key=lambda s: (s.published or "9999", s.id))
+        dense = len(sources) <= MATRIX_MAX_SOURCES
         rows = []
         for claim in self.model.claims:
-            cells = []
-            for source in sources:
-                stances = [e.stance for e in claim.evidence if e.source == source.id]
-                cells.append([(stance, stances.count(stance)) for stance, _ in STANCES if stance in stances])
+            cited = {}
+            for e in claim.evidence:
+                cited.setdefault(e.source, []).append(e.stance)
+            if dense:
+                cells = [[(st, cited[s.id].count(st)) for st, _ in STANCES if st in cited.get(s.id, ())]
+                         for s in sources]
+            else:
+                cells = [[self.model.sources[sid] for sid in sorted(cited) if st in cited[sid]] for st, _ in STANCES]
             rows.append((claim, cells))
         return self.page("evidence/index.html", "evidence.html", "The evidence at a glance",
-                         sources=sources, rows=rows)
+                         sources=sources if dense else [], rows=rows, dense=dense, stances=STANCES)
 
     def content_pages(self) -> Iterable[OutputFile]:
         for page in self.model.pages:
@@ -290,7 +300,8 @@ class Renderer:
 
 
 def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+    # Compact: json's C encoder does not indent, and claims.json grows with the site.
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _plain(markdown_text: str) -> str:
