@@ -4,10 +4,13 @@ A full build of 1,000 claims takes seconds; a preview has to answer a save in a 
 builder keeps, from one build to the next, whatever is a pure function of inputs it can
 recognise again:
 
-- load: each YAML file's parse, reused while the file's text is the same (every file is
-  still read on every build: the cache is keyed by content, never by a time stamp);
+- load: a file whose stat (kind, inode, size, mtime, ctime) is what it was when it was
+  last read is not read again; one read within 2 s of a change is read again next time and
+  its bytes compared, as git does for "racily clean" files. A file that is read goes through
+  a parse cache keyed by its text, so a save that changes nothing parses nothing;
 - validate: each claim's result, reused while its parsed file, the verdicts and the set of
-  source ids are the same; likewise the site, the verdicts and the sources;
+  source ids are the same; likewise the site, the verdicts, the sources, the tag spellings
+  and the ClaimReview lint;
 - anchor: each excerpt's anchor, reused for the same (seed text, residue lines, quote,
   prefix, occurrence); the normalised text of each seed, while the seed is the same. A
   seed's metadata can change without anything being re-anchored;
@@ -245,12 +248,16 @@ class Builder:
         self._claims: dict[str, tuple[Any, Any, Any, list[Problem]]] = {}  # path -> (doc, context, claim, problems)
         self._claims_seen: set[str] = set()
         self._context: tuple = (None, None, None)  # (verdicts, sources, what a claim is checked against)
-        self._claim_plans: dict[str, tuple] = {}  # path -> (claim, output path, cited source ids, render)
+        self._claim_plans: dict[str, tuple] = {}  # path -> (claim, sources, output path, key, group)
+        self._lint_model: Any = None
+        self._lint_context: Any = None
         self._indexes: dict[tuple, Any] = {}  # (source id, path, residue) -> SourceIndex
         self._anchors: dict[tuple, Anchor] = {}
         self._anchors_next: dict[tuple, Anchor] = {}
         self._stats: dict[tuple, tuple] = {}  # (what, path, ...) -> (stat signature, result)
+        self._reads: dict[tuple, tuple] = {}  # ("read", path, limit) -> (stat signature, bytes, racy)
         self._tree: tuple = ()
+        self._stats_seen: set[tuple] = set()
         self._linted: dict[str, tuple] = {}
         self._linted_next: dict[str, tuple] = {}
 
@@ -284,11 +291,16 @@ class Builder:
             tree = tuple(_signature(Path(root) / sub) for sub in TREE)
             if tree != self._tree:
                 self._stats.clear()
+                self._reads.clear()
                 self._tree = tree
             self._parsed_seen = set()
+            self._stats_seen: set[tuple] = set()
             result = shadow_load(root)
             for path in set(self._parsed) - self._parsed_seen:
                 del self._parsed[path]
+            for cache in (self._stats, self._reads):  # files gone, or not read this time
+                for key in set(cache) - self._stats_seen:
+                    del cache[key]
             return result
 
         def validate(loaded):
@@ -321,6 +333,7 @@ class Builder:
         signature = _signature(path)
         if signature is None or signature[0] != kind:  # links, missing files...: the original says what is wrong
             return compute()
+        self._stats_seen.add(key)
         hit = self._stats.get(key)
         if hit is not None and hit[0] == signature:
             return hit[1]
@@ -333,10 +346,36 @@ class Builder:
         return result
 
     def _read(self, root: Path, file: Path, limit: int, problems: Problems):
+        """load._read, skipped while the file's stat is the same.
+
+        A file read within RACY_NS of its last change is read again next time, and compared:
+        cheaply (load._read resolves the path, for links out of the root), since its stat, and
+        that of the folders above (TREE), say it is the same regular file as before.
+        """
+        signature = _signature(file)
+        key = ("read", str(file), limit)
+        self._stats_seen.add(key)
+        before = time.time_ns()
+        if signature is not None and signature[0] == stat.S_IFREG:
+            hit = self._reads.get(key)
+            if hit is not None and hit[0] == signature:
+                if not hit[2]:
+                    return hit[1]
+                try:
+                    with open(file, "rb") as handle:
+                        again = handle.read(limit + 1)
+                except OSError:
+                    again = None
+                if again == hit[1]:
+                    self._reads[key] = (signature, again, max(signature[-2:]) >= before - RACY_NS)
+                    return again
         found = Problems()
-        data = self._stat_cached(file, ("read", str(file), limit), stat.S_IFREG,
-                                 lambda: load_module._read(root, file, limit, found))
+        data = load_module._read(root, file, limit, found)
         _replay(problems, found.items)
+        if data is not None and signature is not None and signature[0] == stat.S_IFREG:
+            self._reads[key] = (signature, data, max(signature[-2:]) >= before - RACY_NS)
+        else:
+            self._reads.pop(key, None)
         return data
 
     def _listing(self, root: Path, folder: Path, pattern: str, problems: Problems):
@@ -376,8 +415,8 @@ class Builder:
             def compute():
                 found = Problems()
                 return load(root, file, found, **options), found.items
-            result, items = self._stat_cached(file, (what, str(file), tuple(sorted(options.items()))),
-                                              stat.S_IFREG, compute)
+            key = (what, str(file), *sorted(options.items())) if options else (what, str(file))
+            result, items = self._stat_cached(file, key, stat.S_IFREG, compute)
             _replay(problems, items)
             return result
         return cached
@@ -417,14 +456,17 @@ class Builder:
 
     def _lint(self, model, claim):
         # What the ClaimReview lint reads: the claim, the site, the verdict scale, the cited sources.
-        context = (model.site, tuple(model.verdicts))
-        cited = tuple(model.sources.get(e.source) for e in claim.evidence)
+        if self._lint_model is not model:  # once per build: the same context object while it is equal
+            context = (model.site, tuple(model.verdicts), model.sources)
+            if context != self._lint_context:
+                self._lint_context = context
+            self._lint_model = model
         hit = self._linted.get(claim.path)
-        if hit is not None and hit[0] is claim and hit[1] == context and hit[2] == cited:
+        if hit is not None and hit[0] is claim and hit[1] is self._lint_context:
             self._linted_next[claim.path] = hit
-            return hit[3]
+            return hit[2]
         found = self._lint_original(model, claim)
-        self._linted_next[claim.path] = (claim, context, cited, found)
+        self._linted_next[claim.path] = (claim, self._lint_context, found)
         return found
 
     def _source_index(self, source):
@@ -437,7 +479,9 @@ class Builder:
     def _anchor_excerpt(self, claim, excerpt, index, problems: Problems):
         # Where a quote lands depends on the seed and the excerpt, never on the claim around it.
         key = (index, excerpt.quote, excerpt.prefix, excerpt.occurrence)  # an index is one seed text
-        found = self._anchors.get(key) or self._anchors_next.get(key)
+        found = self._anchors.get(key)
+        if found is None:
+            found = self._anchors_next.get(key)
         if found is None:
             mine = Problems()
             found = anchor_module.anchor_excerpt(claim, excerpt, index, mine)
@@ -581,13 +625,14 @@ class Builder:
         plans = {}
         for claim in claims:  # the hot loop at 10,000 claims: what depends on the claim alone is kept
             plan = self._claim_plans.get(claim.path)
-            if plan is None or plan[0] is not claim:
-                plan = (claim, f"claims/{claim.id}/index.html", tuple(sorted({e.source for e in claim.evidence})),
-                        lambda r, c=claim: [r.claim(c)])
+            if plan is None or plan[0] is not claim or plan[1] is not model.sources:
+                path = f"claims/{claim.id}/index.html"
+                cited = tuple(model.sources[s] for s in sorted({e.source for e in claim.evidence}))
+                plan = (claim, model.sources, path, ("claim", claim, cited),
+                        _Group(path, lambda r, c=claim: [r.claim(c)], (path,)))
             plans[claim.path] = plan
-            _, path, cited, render = plan
-            keys[path] = ("claim", claim, tuple(model.sources[s] for s in cited))
-            groups[path] = _Group(path, render, (path,))
+            keys[plan[2]] = plan[3]
+            groups[plan[2]] = plan[4]
         self._claim_plans = plans
 
         cites: dict[str, list] = {s: [] for s in model.sources}

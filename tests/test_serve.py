@@ -1,0 +1,388 @@
+"""The preview server on a real socket: edits are served, errors shown and cleared, and the
+incremental build always equals a full one, byte for byte."""
+from __future__ import annotations
+
+import html
+import http.client
+import io
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from conftest import PROJECT
+from site_builder import pipeline
+from site_builder.incremental import Builder
+from site_builder.serve import PreviewServer
+
+CLAIM = "iraqi-factions-sent-fighters"  # a claim of the embedded site
+OTHER = "irgc-request-refused"
+TIMEOUT = 30.0  # generous: a loaded two-core machine
+
+
+@pytest.fixture
+def server(site_root: Path) -> Iterator[PreviewServer]:
+    running = PreviewServer(site_root, "127.0.0.1", 0, out=io.StringIO())
+    running.start(timeout=120)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def fetch(server: PreviewServer, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """One request, sent as is (no redirect followed, no path cleaned up)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT + 10)
+    try:
+        conn.request(method, path)
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def claim_file(root: Path, claim_id: str = CLAIM) -> Path:
+    return root / "content" / "claims" / f"{claim_id}.yaml"
+
+
+def change(server: PreviewServer, act: Callable[[], None]) -> int:
+    """Do something to the files and wait until the server has a new build; its epoch."""
+    before = server.epoch
+    act()
+    after = server.wait_for_epoch(before, TIMEOUT)
+    assert after != before, "no new build after the change"
+    return after
+
+
+def rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def overlay(body: bytes) -> str:
+    found = re.search(rb'<section id="livereload-overlay".*?</section>', body, re.S)
+    return found.group().decode("utf-8") if found else ""
+
+
+def without_preview(body: bytes) -> bytes:
+    """The page as the site has it: without the overlay, the reload script and its style sheet."""
+    body = re.sub(rb'<section id="livereload-overlay".*?</section>', b"", body, flags=re.S)
+    body = re.sub(rb'<script src="/livereload.js" data-epoch="\d+" defer></script>', b"", body)
+    return body.replace(b'<link rel="stylesheet" href="/livereload.css">', b"")
+
+
+# --- serving ----------------------------------------------------------------------------------
+
+def test_an_edited_claim_is_served_at_its_url(server: PreviewServer, site_root: Path) -> None:
+    status, _, body = fetch(server, f"/claims/{CLAIM}/")
+    assert status == 200 and b"Edited claimant" not in body
+    epoch = server.epoch
+    assert fetch(server, f"/livereload/{epoch - 1}")[2].strip() == str(epoch).encode()  # answers at once
+
+    change(server, lambda: rewrite(claim_file(site_root), 'claimant: "', 'claimant: "Edited claimant, '))
+
+    status, _, body = fetch(server, f"/claims/{CLAIM}/")
+    assert status == 200
+    assert b"Edited claimant" in body
+    assert f'<script src="/livereload.js" data-epoch="{server.epoch}" defer></script>'.encode() in body
+
+
+def test_livereload_answers_when_a_newer_build_exists(server: PreviewServer, site_root: Path) -> None:
+    import threading
+
+    epoch = server.epoch
+    answer: list[bytes] = []
+    waiting = threading.Thread(target=lambda: answer.append(fetch(server, f"/livereload/{epoch}")[2]))
+    waiting.start()
+    time.sleep(0.2)  # the request is waiting (if it is not yet, it answers at once anyway)
+    change(server, lambda: rewrite(claim_file(site_root), "verdict: conflicting", "verdict: unproven"))
+    waiting.join(TIMEOUT)
+    assert answer and answer[0].strip() == str(server.epoch).encode()
+
+
+def test_pretty_urls_404_content_types_and_no_store(server: PreviewServer) -> None:
+    status, headers, _ = fetch(server, f"/claims/{CLAIM}")
+    assert status == 302 and headers["location"] == f"/claims/{CLAIM}/"
+    assert fetch(server, f"/claims/{CLAIM}?from=feed")[1]["location"] == f"/claims/{CLAIM}/?from=feed"
+
+    status, headers, body = fetch(server, "/no/such/page/")
+    assert status == 404 and headers["content-type"] == "text/html; charset=utf-8"
+    assert b"Page not found" in body and b"/livereload.js" in body
+
+    index = fetch(server, "/")[2].decode("utf-8")
+    assets = re.findall(r'(?:href|src)="\./(static/[^"]+)"', index)
+    expected = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
+    seen = set()
+    for asset in assets:
+        suffix = Path(asset).suffix
+        status, headers, _ = fetch(server, "/" + asset)
+        assert status == 200, asset
+        assert headers["content-type"] == expected[suffix], asset
+        seen.add(suffix)
+    assert {".css", ".js"} <= seen
+    for path, content_type in [("/", "text/html; charset=utf-8"), ("/feed.xml", "application/xml; charset=utf-8"),
+                               ("/sitemap.xml", "application/xml; charset=utf-8"), ("/claims.json", "application/json"),
+                               ("/robots.txt", "text/plain; charset=utf-8"),
+                               ("/livereload.js", "text/javascript; charset=utf-8"),
+                               ("/livereload.css", "text/css; charset=utf-8")]:
+        status, headers, _ = fetch(server, path)
+        assert (status, headers["content-type"]) == (200, content_type), path
+
+    for path in ["/", f"/claims/{CLAIM}", "/nope", "/feed.xml", "/livereload.js", f"/livereload/{server.epoch - 1}",
+                 "/../x"]:
+        status, headers, _ = fetch(server, path)
+        assert headers.get("cache-control") == "no-store", (path, status)
+    status, headers, body = fetch(server, "/", method="HEAD")
+    assert status == 200 and body == b"" and int(headers["content-length"]) > 1000
+
+
+def test_path_traversal_is_refused(server: PreviewServer, site_root: Path) -> None:
+    secret = (site_root / "content" / "site.yaml").read_bytes()[:40]
+    for path in ["/../content/site.yaml", "/claims/../../content/site.yaml", "/%2e%2e/content/site.yaml",
+                 "/static/..%2f..%2fcontent%2fsite.yaml", "/./index.html", "/claims%5c..%5c..%5csite.yaml",
+                 "/%00", "/%ff%fe"]:
+        status, _, body = fetch(server, path)
+        assert status == 400, path
+        assert secret not in body
+
+
+def test_the_page_adds_only_files_from_self_for_the_csp(server: PreviewServer) -> None:
+    body = fetch(server, f"/claims/{CLAIM}/")[2].decode("utf-8")
+    csp = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', body).group(1))
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+    inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)[^>]*>", body)
+    assert inline_scripts == []
+    assert " style=" not in body
+    assert '<link rel="stylesheet" href="/livereload.css">' in body
+
+
+# --- errors in the browser --------------------------------------------------------------------
+
+def test_a_broken_file_shows_an_overlay_on_every_page_and_the_fix_clears_it(server: PreviewServer,
+                                                                            site_root: Path) -> None:
+    good = claim_file(site_root).read_text(encoding="utf-8")
+    before = fetch(server, f"/claims/{OTHER}/")[2]
+    change(server, lambda: rewrite(claim_file(site_root), "claim_date: 2024-12-02", "claim_date: 2024-12-02\n  bad: ["))
+    expected = pipeline.check(site_root).problems.errors
+    assert expected
+    where = expected[0].location()
+    assert re.fullmatch(rf"content/claims/{CLAIM}\.yaml:\d+:\d+", where)
+
+    for path, status in [("/", 200), (f"/claims/{CLAIM}/", 200), (f"/claims/{OTHER}/", 200), ("/sources/", 200),
+                         ("/no-such-page/", 404)]:
+        got, _, body = fetch(server, path)
+        assert got == status, path
+        panel = overlay(body)
+        assert where in panel, path
+        assert "bad: [" in panel  # the offending line, read from the file
+        assert "mapping values are not allowed" in panel or "YAML syntax error" in panel
+    assert without_preview(fetch(server, f"/claims/{OTHER}/")[2]) == without_preview(before)  # the last good page
+    assert fetch(server, "/feed.xml")[0] == 200  # other files are still served
+
+    change(server, lambda: claim_file(site_root).write_text(good, encoding="utf-8"))
+    for path in ["/", f"/claims/{CLAIM}/"]:
+        status, _, body = fetch(server, path)
+        assert status == 200 and overlay(body) == ""
+
+
+def test_with_no_good_build_yet_every_page_is_a_500_error_page(site_root: Path) -> None:
+    rewrite(claim_file(site_root), "verdict: conflicting", "verdict: conflictng")
+    running = PreviewServer(site_root, "127.0.0.1", 0, out=io.StringIO())
+    running.start(timeout=120)
+    try:
+        status, headers, body = fetch(running, f"/claims/{CLAIM}/")
+        assert status == 500 and headers["content-type"] == "text/html; charset=utf-8"
+        panel = overlay(body)
+        assert f"content/claims/{CLAIM}.yaml:" in panel and "conflictng" in panel
+        assert b"/livereload.js" in body
+        change(running, lambda: rewrite(claim_file(site_root), "verdict: conflictng", "verdict: conflicting"))
+        status, _, body = fetch(running, f"/claims/{CLAIM}/")
+        assert status == 200 and overlay(body) == ""
+    finally:
+        running.stop()
+
+
+def test_an_unexpected_exception_is_shown_and_the_server_carries_on(server: PreviewServer, site_root: Path) -> None:
+    real_build = server.builder.build
+
+    def crash():
+        raise RuntimeError("simulated bug in the build")
+
+    server.builder.build = crash  # type: ignore[method-assign]
+    change(server, lambda: rewrite(claim_file(site_root), 'claimant: "', 'claimant: "X, '))
+    status, _, body = fetch(server, "/")
+    assert status == 200 and "simulated bug in the build" in overlay(body)
+    server.builder.build = real_build  # type: ignore[method-assign]
+    change(server, lambda: rewrite(claim_file(site_root), 'claimant: "X, ', 'claimant: "Y, '))
+    assert overlay(fetch(server, "/")[2]) == ""
+    assert b"Y, " in fetch(server, f"/claims/{CLAIM}/")[2]
+
+
+def test_a_burst_of_saves_makes_one_rebuild(site_root: Path) -> None:
+    running = PreviewServer(site_root, "127.0.0.1", 0, debounce=0.5, out=io.StringIO())
+    running.start(timeout=120)
+    try:
+        epoch = running.epoch
+        for i, path in enumerate(sorted((site_root / "content" / "claims").glob("*.yaml"))[:6]):
+            rewrite(path, 'claimant: "', f'claimant: "Burst {i}, ')
+        after = running.wait_for_epoch(epoch, TIMEOUT)
+        assert after == epoch + 1
+        assert running.wait_for_epoch(after, 1.5) == after  # and no second one
+    finally:
+        running.stop()
+
+
+# --- incremental == full --------------------------------------------------------------------
+
+def assert_same_as_full_build(root: Path, server: PreviewServer, after: str) -> None:
+    served = server.state.snapshot.files()
+    checked = pipeline.check(root, server.base_url)
+    assert checked.ok, checked.problems.render()
+    full = pipeline.render(root, checked)
+    assert [f.path for f in served] == [f.path for f in full], after
+    differ = [a.path for a, b in zip(served, full) if a.data != b.data]
+    assert differ == [], after
+
+
+def test_incremental_rebuilds_equal_a_full_build_after_every_edit(server: PreviewServer, site_root: Path) -> None:
+    claims = site_root / "content" / "claims"
+    assert_same_as_full_build(site_root, server, "the first build")
+    new_id = "iraqi-factions-sent-fighters-again"
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("add a claim", lambda: shutil.copy(claims / f"{CLAIM}.yaml", claims / f"{new_id}.yaml")),
+        ("change a claim", lambda: rewrite(claims / f"{new_id}.yaml", "summary: >-\n", "summary: >-\n  Changed. ")),
+        ("change a verdict", lambda: rewrite(claims / f"{new_id}.yaml", "verdict: conflicting\n", "verdict: unproven\n")),
+        ("change the tags", lambda: rewrite(claims / f"{new_id}.yaml", "tags: [", "tags: [a-new-tag, ")),
+        ("change a date", lambda: rewrite(claims / f"{new_id}.yaml", "claim_date: 2024-12-02", "claim_date: 2024-11-30")),
+        ("rename a claim", lambda: (claims / f"{new_id}.yaml").rename(claims / f"{new_id}-renamed.yaml")),
+        ("break a claim", lambda: rewrite(claims / f"{OTHER}.yaml", "claim_date:", "claim_date: [")),
+        ("fix it", lambda: rewrite(claims / f"{OTHER}.yaml", "claim_date: [", "claim_date:")),
+        ("delete a claim", lambda: (claims / f"{new_id}-renamed.yaml").unlink()),
+        ("change a template", lambda: _override_template(site_root, "claim.html", "</article>",
+                                                            "<p>Template changed.</p></article>")),
+        ("change a seed's metadata", lambda: _retitle_a_seed(site_root)),
+        ("change a seed's text, and pin it", lambda: _extend_a_seed(site_root)),
+        ("change a static file", lambda: _override_static(site_root)),
+        ("change the site's title", lambda: rewrite(site_root / "content" / "site.yaml", "title: \"",
+                                                    "title: \"Preview: ")),
+    ]
+    for what, act in steps:
+        change(server, act)
+        if what == "break a claim":
+            assert server.state.errors
+            continue
+        settle(server)
+        assert_same_as_full_build(site_root, server, what)
+    assert b"Template changed." in fetch(server, f"/claims/{CLAIM}/")[2]
+
+
+def settle(server: PreviewServer) -> None:
+    """Wait while the latest build has errors: a change written as two files may be seen half done."""
+    deadline = time.monotonic() + TIMEOUT
+    while server.state.errors and time.monotonic() < deadline:
+        server.wait_for_epoch(server.epoch, 1.0)
+    assert not server.state.errors, server.state.errors
+
+
+def _extend_a_seed(root: Path) -> None:
+    import hashlib
+
+    seed = sorted((root / "seeds").glob("*.txt"))[-1]
+    data = seed.read_bytes() + "\nA paragraph added to the seed.\n".encode()
+    sources = root / "seeds" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    at = text.index(f"{seed.stem}:")
+    pinned = re.compile(r'sha256: "?([0-9a-f]{64})"?').search(text, at)
+    assert pinned
+    seed.write_bytes(data)
+    sources.write_text(text[: pinned.start(1)] + hashlib.sha256(data).hexdigest() + text[pinned.end(1):],
+                       encoding="utf-8")
+
+
+def _override_template(root: Path, name: str, old: str, new: str) -> None:
+    (root / "templates").mkdir(exist_ok=True)
+    text = (PROJECT / "templates" / name).read_text(encoding="utf-8")
+    assert old in text
+    (root / "templates" / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _retitle_a_seed(root: Path) -> None:
+    sources = root / "seeds" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    title = re.search(r"^(\s+title: )(.+)$", text, re.M)
+    assert title
+    sources.write_text(text[: title.start(2)] + '"A retitled source"' + text[title.end(2):], encoding="utf-8")
+
+
+def _override_static(root: Path) -> None:
+    (root / "static").mkdir(exist_ok=True)
+    css = (PROJECT / "static" / "style.css").read_text(encoding="utf-8")
+    (root / "static" / "style.css").write_text(css + "\n/* changed */\n", encoding="utf-8")
+
+
+def test_the_builder_alone_matches_check_and_render_problems_included(site_root: Path) -> None:
+    """Without the server: the same problems as pipeline.check, broken or not, and the same files."""
+    builder = Builder(site_root, "http://127.0.0.1:9999/")
+    assert builder.full_reason is None
+    claims = site_root / "content" / "claims"
+
+    def same() -> None:
+        result = builder.build()
+        expected = pipeline.check(site_root, "http://127.0.0.1:9999/")
+        assert sorted(result.checked.problems.items) == sorted(expected.problems.items)
+        assert result.ok == expected.ok
+        if result.ok:
+            full = pipeline.render(site_root, expected)
+            assert [(f.path, f.data) for f in result.snapshot.files()] == [(f.path, f.data) for f in full]
+
+    same()
+    rewrite(claims / f"{CLAIM}.yaml", "evidence:", "evidnce:")  # a typo in a key
+    same()
+    rewrite(claims / f"{CLAIM}.yaml", "evidnce:", "evidence:")
+    text = (claims / f"{OTHER}.yaml").read_text(encoding="utf-8")
+    quote = re.search(r'quote: "([^"]{12,})"', text)
+    assert quote
+    rewrite(claims / f"{OTHER}.yaml", quote.group(1), quote.group(1)[:-3] + "xyz")  # a misquote
+    same()
+    (claims / f"{OTHER}.yaml").write_text(text, encoding="utf-8")
+    same()
+    (claims / "notes.txt").write_text("not a claim\n", encoding="utf-8")  # a warning
+    same()
+
+
+# --- a real browser -------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_the_browser_reloads_by_itself_and_shows_errors(server: PreviewServer, site_root: Path) -> None:
+    from browser import launch_chromium, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            messages: list[str] = []
+            page.on("console", lambda m: messages.append(m.text) if m.type in ("error", "warning") else None)
+            page.goto(server.base_url + f"claims/{CLAIM}/", wait_until="load")
+            assert page.locator("#livereload-overlay").count() == 0
+
+            with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
+                rewrite(claim_file(site_root), 'claimant: "', 'claimant: "Seen in the browser, ')
+            page.get_by_text("Seen in the browser", exact=False).first.wait_for(timeout=TIMEOUT * 1000)
+
+            with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
+                rewrite(claim_file(site_root), "claim_date: 2024-12-02", "claim_date: 2024-12-02\n  bad: [")
+            panel = page.locator("#livereload-overlay")
+            panel.wait_for(state="visible", timeout=TIMEOUT * 1000)
+            assert f"content/claims/{CLAIM}.yaml:" in panel.inner_text()
+            assert panel.evaluate("e => getComputedStyle(e).position") == "fixed"  # /livereload.css applied
+
+            with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
+                rewrite(claim_file(site_root), "claim_date: 2024-12-02\n  bad: [", "claim_date: 2024-12-02")
+            assert page.locator("#livereload-overlay").count() == 0
+            assert not [m for m in messages if "Content Security Policy" in m or "Refused" in m]
+        finally:
+            browser.close()
