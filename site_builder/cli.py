@@ -71,6 +71,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not checked.ok:
         print(f"build failed: {_summary(checked.problems)}; {out} was left as it was", file=sys.stderr)
         return EXIT_CONTENT
+    if checked.up_to_date:
+        print(f"{out} is up to date: nothing changed since the last build")
+        return EXIT_OK
     model = checked.model
     print(f"built {len(model.claims)} claims, {len(model.sources)} sources into {out}")
     return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import build_cache
 from .anchor import Anchor, anchor_claims
 from .errors import Problems
 from .load import load_site
@@ -22,10 +23,11 @@ class Checked:
     problems: Problems
     model: Model | None = None
     anchors: dict[tuple[str, int], Anchor] = field(default_factory=dict)
+    up_to_date: bool = False  # a build found nothing changed since the last one, and did nothing
 
     @property
     def ok(self) -> bool:
-        return self.model is not None and not self.problems.errors
+        return (self.model is not None or self.up_to_date) and not self.problems.errors
 
 
 def check(root: Path, base_url: str | None = None) -> Checked:
@@ -53,7 +55,17 @@ def render(root: Path, checked: Checked) -> list[OutputFile]:
 
 
 def build(root: Path, out: Path, base_url: str | None = None, search: bool = True) -> Checked:
-    """Check, render and write; on any error the output folder is left as it was."""
+    """Check, render and write; on any error the output folder is left as it was.
+
+    When nothing that the build reads has changed since the last good build into `out`, and
+    `out` is as that build left it, there is nothing to do.
+    """
+    theme = Theme.for_root(Path(root))
+    digest = build_cache.input_digest(Path(root), [*theme.template_dirs, *theme.static_dirs],
+                                      {"base_url": base_url, "search": search})
+    problems = build_cache.current_problems(Path(root), Path(out), digest)
+    if problems is not None:
+        return Checked(problems, up_to_date=True)
     checked = check(root, base_url)
     if not checked.ok:
         return checked
@@ -64,4 +76,6 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
         checked.problems.add("_site", 0, 0, f"the search index could not be built: {exc}",
                              "build with --no-search to publish without search, and report the problem")
         checked.model = None
+        return checked
+    build_cache.remember(Path(root), Path(out), digest, checked.problems)
     return checked

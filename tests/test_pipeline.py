@@ -212,3 +212,32 @@ def test_wrong_usage_exits_2() -> None:
     assert run_cli("frobnicate").code == 2
     result = run_cli("build", "--root", "/no/such/folder")
     assert result.code == 2 and "Traceback" not in result.err
+
+
+def test_rebuilding_unchanged_input_does_nothing_and_any_change_rebuilds(site_root: Path) -> None:
+    out = site_root / "_site"
+    assert run_cli("build", "--root", str(site_root)).code == 0
+    second = run_cli("build", "--root", str(site_root))
+    assert second.code == 0 and "is up to date" in second.out
+    # A changed input, a changed output file, a damaged record: each means a real build.
+    about = site_root / "content" / "pages" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    assert "built 15 claims" in run_cli("build", "--root", str(site_root)).out
+    assert "One more line." in (out / "about" / "index.html").read_text(encoding="utf-8")
+    (out / "index.html").write_text("tampered", encoding="utf-8")
+    assert "built 15 claims" in run_cli("build", "--root", str(site_root)).out
+    assert "tampered" not in (out / "index.html").read_text(encoding="utf-8")
+    (site_root / ".cache" / "site-builder" / "last-build.json").write_text("{not json", encoding="utf-8")
+    assert "built 15 claims" in run_cli("build", "--root", str(site_root)).out
+    assert "built 15 claims" in run_cli("build", "--root", str(site_root), "--base-url", "https://x.example/").out
+
+
+def test_up_to_date_build_still_reports_its_warnings(site_root: Path) -> None:
+    claim = site_root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml"
+    claim.write_text("\n".join(l for l in claim.read_text(encoding="utf-8").split("\n")
+                               if not l.startswith("short_claim:")), encoding="utf-8")
+    first = run_cli("build", "--root", str(site_root))
+    again = run_cli("build", "--root", str(site_root))
+    assert "is up to date" in again.out
+    assert "warning: ClaimReview: claimReviewed is 87 characters" in first.err
+    assert first.err.splitlines()[0] == again.err.splitlines()[0]

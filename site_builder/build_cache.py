@@ -1,0 +1,77 @@
+"""A record of the last good build, so that building unchanged input again does nothing.
+
+The record lives in <root>/.cache/site-builder/last-build.json and holds a digest of every
+input (content, seeds, templates, static files, the generator's own code and the build's
+options) and, for every file of the output, its size and modification time. It is trusted
+only when the digest matches the input read now and the output folder is exactly as that
+build left it; a record that is unreadable, of another shape, or stale in any way means a
+full build. Problems the build reported (warnings) are kept and reported again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+from .errors import Problem, Problems
+
+RECORD = Path(".cache") / "site-builder" / "last-build.json"
+CODE_DIR = Path(__file__).resolve().parent
+FORMAT = 1
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def input_digest(root: Path, theme_dirs: list[Path], options: dict) -> str:
+    """A digest of everything a build reads: change any byte of it and the digest changes."""
+    digest = hashlib.blake2b(json.dumps(options, sort_keys=True).encode(), digest_size=32)
+    folders = [root / "content", root / "seeds", CODE_DIR, *theme_dirs]
+    for folder in folders:
+        digest.update(b"\0folder\0" + str(folder).encode())
+        for path in _files(folder):
+            if "__pycache__" in path.parts:
+                continue
+            digest.update(b"\0" + path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _output_state(out: Path) -> dict[str, list[int]]:
+    state = {}
+    for path in _files(out):
+        info = path.stat()
+        state[path.relative_to(out).as_posix()] = [info.st_size, info.st_mtime_ns]
+    return state
+
+
+def current_problems(root: Path, out: Path, digest: str) -> Problems | None:
+    """The problems of the last build if its record still holds for this input and output; else None."""
+    try:
+        record = json.loads((root / RECORD).read_text(encoding="utf-8"))
+        if record["format"] != FORMAT or record["input"] != digest or record["out"] != str(out.absolute()):
+            return None
+        if record["output"] != _output_state(out):
+            return None
+        return Problems([Problem(**item) for item in record["problems"]])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no record, or a damaged one: build
+
+
+def remember(root: Path, out: Path, digest: str, problems: Problems) -> None:
+    """Record a good build; a record that cannot be written only costs the next build its shortcut."""
+    record = {"format": FORMAT, "input": digest, "out": str(out.absolute()), "output": _output_state(out),
+              "problems": [asdict(p) for p in problems.sorted()]}
+    path = root / RECORD
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass
