@@ -7,12 +7,15 @@ returns the site as plain dataclasses. Every problem in every file is collected.
 """
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+import fastjsonschema
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
@@ -29,9 +32,37 @@ MIN_CONTRAST = 4.5
 
 
 @functools.cache
+def _schema(name: str) -> dict:
+    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@functools.cache
 def schema_validator(name: str) -> Draft202012Validator:
-    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    """jsonschema: the authority, and the source of every error message."""
+    return Draft202012Validator(_schema(name), format_checker=FormatChecker())
+
+
+def _is_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+        return len(text) == 10
+    except ValueError:
+        return False
+
+
+@functools.cache
+def fast_validator(name: str) -> Callable[[Any], Any]:
+    """The same schema compiled to Python by fastjsonschema, a dozen times faster: most files are
+    valid, and only the invalid ones need jsonschema's detailed errors."""
+    return fastjsonschema.compile(_schema(name), formats={"date": _is_date})
+
+
+def is_valid_fast(name: str, data: Any) -> bool:
+    try:
+        fast_validator(name)(data)
+        return True
+    except fastjsonschema.JsonSchemaException:
+        return False
 
 
 def validate(loaded: Loaded) -> tuple[Model | None, Problems]:
@@ -64,6 +95,8 @@ def check_schema(doc: YamlDoc, name: str, problems: Problems) -> bool:
         return False
     before = len(problems.errors)
     _report_placeholders(doc, doc.data, (), problems)
+    if len(problems.errors) == before and is_valid_fast(name, doc.data):
+        return True
     validator = schema_validator(name)
     for error in validator.iter_errors(doc.data):
         if isinstance(error.instance, str) and error.instance.strip().startswith(PLACEHOLDER):

@@ -16,7 +16,7 @@ from site_builder.anchor import SourceIndex, anchor_excerpt, normalise
 from site_builder.errors import Problems
 from site_builder.load import parse_yaml
 from site_builder.model import Claim, Excerpt
-from site_builder.validate import _check_claim
+from site_builder.validate import _check_claim, is_valid_fast, schema_validator
 
 KEYS = ["claim", "claimant", "claim_date", "verdict", "summary", "analysis", "evidence", "source", "quote",
         "stance", "note", "tags", "published", "updated", "corrections", "date", "text", "comparisons",
@@ -96,3 +96,32 @@ def test_normalisation_map_stays_inside_the_raw_text(raw: str) -> None:
     assert len(norm.starts) == len(norm.ends) == len(norm.text)
     assert list(norm.starts) == sorted(norm.starts)
     assert all(0 <= s < e <= len(raw) for s, e in zip(norm.starts, norm.ends))
+
+
+@given(yaml_texts())
+def test_the_fast_schema_check_agrees_with_jsonschema(text: str) -> None:
+    doc = parse_yaml("content/claims/fuzz.yaml", text, Problems())
+    if doc is None or doc.data is None:
+        return
+    assert is_valid_fast("claim", doc.data) == schema_validator("claim").is_valid(doc.data)
+
+
+VALID_CLAIM = {
+    "claim": "Iraqi factions sent fighters into Syria.", "claimant": "Reuters", "claim_date": "2024-12-02",
+    "verdict": "conflicting", "summary": "The reports disagree about the fighters.", "published": "2024-12-08",
+    "evidence": [{"source": "002_a4831d323f0df05e", "quote": "around 200 Iraqi fighters", "stance": "supports"}],
+    "tags": ["iraq"],
+}
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 200) | st.sampled_from(["", "x", "2024-02-30", "2024-12-02", "iraq",
+                                                                        "supports", "Iraq", "a" * 400]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
+    max_leaves=8)
+
+
+@given(st.dictionaries(st.sampled_from(KEYS), JSON_VALUES, max_size=4), st.sets(st.sampled_from(sorted(VALID_CLAIM))))
+def test_the_fast_schema_check_agrees_on_nearly_valid_claims(changes: dict, removed: set) -> None:
+    data = {k: v for k, v in VALID_CLAIM.items() if k not in removed}
+    data.update(changes)
+    assert is_valid_fast("claim", data) == schema_validator("claim").is_valid(data)
+    assert is_valid_fast("claim", VALID_CLAIM)
