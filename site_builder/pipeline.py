@@ -1,6 +1,7 @@
 """The stages in order: load, validate, anchor, render, write. Each takes plain data."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -49,9 +50,9 @@ def check(root: Path, base_url: str | None = None) -> Checked:
     return Checked(problems, model, anchors)
 
 
-def render(root: Path, checked: Checked) -> list[OutputFile]:
+def render(root: Path, checked: Checked, workers: int = 1) -> list[OutputFile]:
     assert checked.model is not None
-    return render_site(checked.model, checked.anchors, Theme.for_root(Path(root)))
+    return render_site(checked.model, checked.anchors, Theme.for_root(Path(root)), workers)
 
 
 def build(root: Path, out: Path, base_url: str | None = None, search: bool = True) -> Checked:
@@ -71,7 +72,9 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
         return checked
     language = checked.model.site.language
     try:
-        write_site(render(root, checked), out, finish=(lambda tree: index_site(tree, language)) if search else None)
+        # A build is its own process, so it may fork workers; the threaded preview server renders in one.
+        files = render(root, checked, workers=os.cpu_count() or 1)
+        write_site(files, out, finish=(lambda tree: index_site(tree, language)) if search else None)
     except SearchIndexFailed as exc:
         checked.problems.add("_site", 0, 0, f"the search index could not be built: {exc}",
                              "build with --no-search to publish without search, and report the problem")

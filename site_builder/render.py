@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -397,11 +398,41 @@ def static_files(theme: Theme, model: Model) -> Assets:
     return Assets({name: OutputFile(_fingerprinted(name, data), data) for name, data in sorted(found.items())})
 
 
-def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme) -> list[OutputFile]:
+# Rendering is spread over processes only where there is enough of it to pay for them.
+PARALLEL_MIN_PAGES = 400
+_job: tuple[Renderer, list] | None = None  # what forked workers render: set before the fork
+
+
+def _render_range(bounds: tuple[int, int]) -> list[OutputFile]:
+    renderer, pages = _job
+    return [getattr(renderer, method)(item) for method, item in pages[bounds[0]:bounds[1]]]
+
+
+def render_pages(renderer: Renderer, pages: list[tuple[str, Any]], workers: int) -> list[OutputFile]:
+    """Render ("claim", claim) and ("source", source) pages, in forked workers when there are many.
+
+    Workers are forked, so they share the renderer as it is; each renders a contiguous range and
+    the results come back in order, so the bytes are those of a single-process build.
+    """
+    global _job
+    if workers <= 1 or len(pages) < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+        return [getattr(renderer, method)(item) for method, item in pages]
+    size = -(-len(pages) // (workers * 4))
+    ranges = [(start, min(start + size, len(pages))) for start in range(0, len(pages), size)]
+    _job = (renderer, pages)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return [f for chunk in pool.map(_render_range, ranges) for f in chunk]
+    finally:
+        _job = None
+
+
+def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,
+                workers: int = 1) -> list[OutputFile]:
     renderer = Renderer(model, anchors, theme)
     files = [renderer.index(), renderer.search()]
-    files += [renderer.claim(c) for c in model.claims]
-    files += [renderer.source(s) for _, s in sorted(model.sources.items())]
+    files += render_pages(renderer, [("claim", c) for c in model.claims]
+                          + [("source", s) for _, s in sorted(model.sources.items())], workers)
     files.append(renderer.sources_index())
     files += list(renderer.verdict_pages())
     files += list(renderer.tag_pages())

@@ -241,3 +241,13 @@ def test_up_to_date_build_still_reports_its_warnings(site_root: Path) -> None:
     assert "is up to date" in again.out
     assert "warning: ClaimReview: claimReviewed is 87 characters" in first.err
     assert first.err.splitlines()[0] == again.err.splitlines()[0]
+
+
+def test_rendering_in_forked_workers_gives_the_same_bytes(monkeypatch) -> None:
+    from site_builder import render
+
+    checked = pipeline.check(PROJECT)
+    single = pipeline.render(PROJECT, checked, workers=1)
+    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
+    parallel = pipeline.render(PROJECT, checked, workers=2)
+    assert [(f.path, f.data) for f in parallel] == [(f.path, f.data) for f in single]
