@@ -100,3 +100,19 @@ def test_link_to_the_source_lands_on_the_highlighted_passage(served) -> None:
     assert mark.evaluate("m => getComputedStyle(m).outlineStyle") == "solid"  # the passage is singled out
     top = mark.evaluate("m => m.getBoundingClientRect().top")
     assert 0 <= top < 900  # scrolled into view
+
+
+def test_pages_run_under_their_content_security_policy_without_violations(served) -> None:
+    url, browser = served
+    page = browser.new_page()
+    reports = []
+    page.on("console", lambda message: reports.append(message.text))
+    page.on("pageerror", lambda error: reports.append(str(error)))
+    for path in ["", "claims/fartousi-quotations-reworded/", "sources/004_52b421b4bac7923a/", "evidence/",
+                 "search/?q=Badr"]:
+        page.goto(url + path)
+        page.wait_for_load_state("networkidle")
+    assert page.evaluate("typeof PagefindUI") == "function"  # the search page's scripts did run
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)  # and its WebAssembly index
+    assert reports == []
+    page.close()
