@@ -22,7 +22,7 @@ async def _index(folder: Path, language: str) -> None:
     # land relative to the working directory.
     config = IndexConfig(force_language=language.split("-")[0], output_path=str(folder / "pagefind"))
     async with PagefindIndex(config=config) as index:
-        await index.add_directory(str(folder))
+        await index.add_directory(str(folder), glob="claims/**/*.html")  # only claims are searchable
 
 
 def index_site(folder: Path, language: str) -> None:
