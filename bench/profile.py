@@ -22,6 +22,7 @@ import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import importlib.util  # noqa: E402
 import io  # noqa: E402
+import os  # noqa: E402
 import pstats  # noqa: E402
 
 
@@ -32,8 +33,8 @@ def _sibling(name: str):
     return module
 
 
-run = _sibling("run")  # the corpus cache
-stages = _sibling("stages")  # the stages, timed
+run = _sibling("run")  # the corpus cache and the code snapshot
+stages = None  # loaded in main(), once BENCH_CODE_DIR says which code to import
 
 
 def main() -> int:
@@ -41,11 +42,25 @@ def main() -> int:
     parser.add_argument("n", type=int, help="number of claims")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="cumulative", help="pstats sort key for the first list")
+    parser.add_argument("--code", default="head",
+                        help="head: a snapshot of the last commit (default, as bench/run.py); worktree: the files "
+                             "as they are; or a folder, such as bench/out/code-<commit> that run.py measured")
     parser.add_argument("--search", action="store_true",
                         help="include the Pagefind search index (a separate binary: cProfile sees only waiting)")
     args = parser.parse_args()
 
+    global stages
     run.OUT_DIR.mkdir(parents=True, exist_ok=True)
+    if args.code == "head":
+        code, described = run.snapshot_code()
+        os.environ["BENCH_CODE_DIR"] = str(code)
+    elif args.code == "worktree":
+        described = "the working tree"
+    else:
+        os.environ["BENCH_CODE_DIR"] = str(Path(args.code).resolve())
+        described = str(Path(args.code).resolve())
+    stages = _sibling("stages")
+    print(f"code: {described}")
     corpus = run.ensure_corpus(args.n)
     out = run.OUT_DIR / f"profile-site-{args.n}"
     run.clear(out)

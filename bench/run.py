@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""Build-time benchmark, ours against Hugo: python bench/run.py [--sizes 1000,10000] [--repeat R]
+"""Build-time benchmark, ours against Hugo: python bench/run.py [--sizes 1000,10000] [--repeat R] [--code head|worktree]
+
+The code measured is, by default, a snapshot of the last commit (`git archive HEAD` of build.py,
+site_builder/, templates/ and static/ into bench/out/code-<commit>/), so that a long run
+measures one version even while others commit; --code worktree measures the files as they are.
 
 For each size N, in one run:
   - the corpus (bench/make_corpus.py) and its Hugo conversion (bench/to_hugo.py), cached
     under bench/out/ and remade only when N or the generator changes;
   - our cold build: a fresh process, `python build.py build --root CORPUS --out OUT`, OUT
     deleted first; wall time, CPU time and peak RSS of the child (os.wait4's rusage);
-  - our no-op rebuild: the same command again, nothing changed, OUT in place;
+    (and CORPUS/.cache, where the build keeps its record of the last build, deleted too);
+  - our no-op rebuild: the same command again, nothing changed, OUT and the record in place;
   - our cold build without the search index (--no-search), when the CLI has that option:
     the Hugo site has no search index, so this is the like-for-like comparison;
   - time per stage, in-process, in a fresh process (bench/stages.py);
@@ -35,6 +40,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 PYTHON = sys.executable
+CODE_PATHS = ["build.py", "site_builder", "templates", "static"]
 ALL_STAGES = ("load", "validate", "anchor", "lint", "render", "write", "search")  # as bench/stages.py names them
 
 
@@ -86,6 +92,27 @@ def ensure_hugo_site(n: int, corpus: Path) -> Path:
     return site
 
 
+def snapshot_code() -> tuple[Path, str]:
+    """Extract the last commit's code into bench/out/code-<commit>/; (folder, description)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=PROJECT_DIR, check=True, capture_output=True, text=True).stdout
+
+    commit = git("rev-parse", "--short=12", "HEAD").strip()
+    folder = OUT_DIR / f"code-{commit}"
+    if not (folder / "build.py").exists():
+        tmp = OUT_DIR / f".code-{commit}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", "--format=tar", "HEAD", *CODE_PATHS], cwd=PROJECT_DIR,
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        tmp.rename(folder)
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", *CODE_PATHS], cwd=PROJECT_DIR).returncode != 0
+    subject = git("log", "-1", "--format=%s").strip()
+    note = " (the working tree has uncommitted changes to the code, not measured)" if dirty else ""
+    return folder, f"commit {commit} \"{subject[:70]}\"{note}"
+
+
 def run_child(cmd: list[str], cwd: Path = PROJECT_DIR) -> dict:
     """Run a command; its wall time, CPU time (user+sys) and peak RSS, from wait4's rusage."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -115,24 +142,26 @@ def count_files(folder: Path) -> int:
 
 # --- one size --------------------------------------------------------------------------------
 
-def measure(n: int, repeat: int, hugo: str) -> dict:
+def measure(n: int, repeat: int, hugo: str, code: Path) -> dict:
     corpus = ensure_corpus(n)
     hugo_site = ensure_hugo_site(n, corpus)
     ours_out, stage_out = OUT_DIR / f"site-{n}", OUT_DIR / f"stages-{n}"
     hugo_out, hugo_cache = OUT_DIR / f"hugo-{n}-public", OUT_DIR / f"hugo-{n}-cache"
-    build = [PYTHON, str(PROJECT_DIR / "build.py"), "build", "--root", str(corpus), "--out", str(ours_out)]
+    build = [PYTHON, str(code / "build.py"), "build", "--root", str(corpus), "--out", str(ours_out)]
     hugo_cmd = [hugo, "--quiet", "-s", str(hugo_site), "-d", str(hugo_out), "--cacheDir", str(hugo_cache)]
-    no_search = "--no-search" in subprocess.run([PYTHON, str(PROJECT_DIR / "build.py"), "build", "--help"],
+    no_search = "--no-search" in subprocess.run([PYTHON, str(code / "build.py"), "build", "--help"],
                                                 cwd=PROJECT_DIR, capture_output=True, text=True).stdout
     rounds = []
     for r in range(repeat):
         print(f"# N={n} round {r + 1}/{repeat}", flush=True)
         row = {}
         clear(ours_out)
+        clear(corpus / ".cache")  # the record of the last build (site_builder/build_cache.py), if the code keeps one
         row["cold"] = run_child(build)
         row["noop"] = run_child(build)
         if no_search:
             clear(ours_out)
+            clear(corpus / ".cache")
             row["cold_nosearch"] = run_child(build + ["--no-search"])
         clear(stage_out)
         stages = run_child([PYTHON, str(BENCH_DIR / "stages.py"), str(corpus), str(stage_out), "--json"])
@@ -234,10 +263,10 @@ def print_table(results: list[dict]) -> None:
     growth = len(results) > 1
     if growth:
         headers.append(f"growth {results[-1]['n']}/{results[0]['n']}")
-    width = 34
+    width, col = 34, 20
     print()
-    print(f"{'metric':{width}}" + "".join(f"{h:>16}" for h in headers))
-    print("-" * (width + 16 * len(headers)))
+    print(f"{'metric':{width}}" + "".join(f"{h:>{col}}" for h in headers))
+    print("-" * (width + col * len(headers)))
     for label, key, fmt, show_growth in rows(results):
         cells = []
         for r in results:
@@ -248,7 +277,7 @@ def print_table(results: list[dict]) -> None:
         if growth:
             first, last = results[0][key], results[-1][key]
             cells.append(f"{last / first:.1f}x" if show_growth and isinstance(first, (int, float)) and first else "")
-        print(f"{label:{width}}" + "".join(f"{c:>16}" for c in cells))
+        print(f"{label:{width}}" + "".join(f"{c:>{col}}" for c in cells))
     print()
     print("Stage percentages are of the in-process stage total. Medians of the rounds; ratios are taken")
     print("within each round. Hugo uses every core (Go); our build is one Python thread, plus the")
@@ -260,14 +289,22 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated numbers of claims")
     parser.add_argument("--repeat", type=int, default=3, help="rounds per size (the median is shown)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--code", choices=["head", "worktree"], default="head",
+                        help="measure a snapshot of the last commit (default) or the working tree as it is")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     hugo = find_hugo()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    if args.code == "head":
+        code, described = snapshot_code()
+    else:
+        code, described = PROJECT_DIR, "the working tree"
+    os.environ["BENCH_CODE_DIR"] = str(code)  # for bench/stages.py
+    print(f"# code: {described}, in {code}", flush=True)
     version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip().split(" ")[1]
     print(f"# python {platform.python_version()}, hugo {version}, {os.cpu_count()} CPUs, "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    results = [measure(n, args.repeat, hugo) for n in sizes]
+    results = [measure(n, args.repeat, hugo, code) for n in sizes]
     print(f"# load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print_table(results)
     if args.json:

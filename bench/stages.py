@@ -21,7 +21,11 @@ _T_START = time.perf_counter()
 
 from pathlib import Path  # noqa: E402
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+import os  # noqa: E402
+
+# The code under test: the project itself, or a snapshot of it (bench/run.py sets BENCH_CODE_DIR
+# so that every measurement of a run uses the same commit while others keep committing).
+PROJECT_DIR = Path(os.environ.get("BENCH_CODE_DIR") or Path(__file__).resolve().parent.parent).resolve()
 sys.path.insert(0, str(PROJECT_DIR))
 
 from site_builder import anchor, load, render, validate, write  # noqa: E402
@@ -95,6 +99,7 @@ def main(argv: list[str]) -> int:
     result = run_stages(Path(args[0]), Path(args[1]), search="--no-search" not in argv)
     result["import_seconds"] = IMPORT_SECONDS
     result["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["code_dir"] = str(PROJECT_DIR)
     if "--json" in argv:
         print(json.dumps(result))
     else:
