@@ -60,8 +60,7 @@ def normalise(raw: str) -> NormText:
         out.append(text[pos:match.start()])
         out_starts.extend(starts[pos:match.start()])
         out_ends.extend(ends[pos:match.start()])
-        found = match.group()
-        replacement = "..." if found == "\u2026" else (" " if found[0].isspace() else "")
+        replacement = _fold_special(match)
         out.append(replacement)
         out_starts.extend([starts[match.start()]] * len(replacement))
         out_ends.extend([ends[match.end() - 1]] * len(replacement))
@@ -91,8 +90,15 @@ def _nfc(raw: str) -> tuple[str, list[int], list[int]]:
     return "".join(text), starts, ends
 
 
+def _fold_special(match: re.Match) -> str:
+    found = match.group()
+    return "..." if found == "\u2026" else (" " if found[0].isspace() else "")
+
+
 def normalise_quote(quote: str) -> str:
-    return normalise(quote).text.strip()
+    """The normalised text alone, without the offset map: what quotes and prefixes need."""
+    text = _nfc(quote)[0]  # the same composition as the source's, cluster by cluster
+    return _SPECIAL.sub(_fold_special, text.translate(_FOLD)).strip()
 
 
 def quote_parts(quote: str) -> list[str]:

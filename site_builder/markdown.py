@@ -1,6 +1,7 @@
 """Markdown from contributors, made safe: no raw HTML, no images, links only to web and mail."""
 from __future__ import annotations
 
+import functools
 import re
 
 from markdown_it import MarkdownIt
@@ -32,10 +33,13 @@ def _parser() -> MarkdownIt:
 _MD = _parser()
 
 
+@functools.lru_cache(maxsize=4096)
 def render_markdown(text: str) -> Markup:
+    # Cached: a claim's summary is shown on its page, in its meta description and in the feed.
     return Markup(_MD.render(text or ""))
 
 
+@functools.lru_cache(maxsize=4096)
 def render_inline(text: str) -> Markup:
     """Markdown for a single line (no paragraph around it)."""
     return Markup(_MD.renderInline(text or ""))

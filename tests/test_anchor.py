@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conftest import PROJECT
 from site_builder import pipeline
-from site_builder.anchor import SourceIndex, anchor_excerpt, normalise, text_fragment
+from site_builder.anchor import SourceIndex, anchor_excerpt, normalise, normalise_quote, text_fragment
 from site_builder.errors import Problems
 from site_builder.model import Claim, Excerpt, Residue, Source
 
@@ -248,3 +248,8 @@ def test_prefix_still_matches_when_the_quote_starts_with_a_quotation_mark():
     found, problems = anchor(S004, "“unanimously”", prefix="met in Baghdad and")
     assert not problems.items, problems.render()
     assert found.line == 24
+
+
+@given(st.text(max_size=200))
+def test_a_quote_normalises_as_the_source_text_does(text):
+    assert normalise_quote(text) == normalise(text).text.strip()
