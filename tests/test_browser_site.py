@@ -116,3 +116,18 @@ def test_pages_run_under_their_content_security_policy_without_violations(served
     page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)  # and its WebAssembly index
     assert reports == []
     page.close()
+
+
+def test_a_claim_page_prints_cleanly_with_its_excerpts(served) -> None:
+    url, browser = served
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url + "claims/iraqi-factions-sent-fighters/")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header nav").is_visible() and not page.locator(".search-form").is_visible()
+    excerpts = page.locator(".excerpt")
+    assert excerpts.count() > 2 and all(excerpts.nth(i).is_visible() for i in range(excerpts.count()))
+    boxes = _column_boxes(page)
+    assert len({round(b["x"]) for b in boxes}) == 1  # stacked: nothing cut off at the page edge
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    page.close()

@@ -251,3 +251,18 @@ def test_rendering_in_forked_workers_gives_the_same_bytes(monkeypatch) -> None:
     monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
     parallel = pipeline.render(PROJECT, checked, workers=2)
     assert [(f.path, f.data) for f in parallel] == [(f.path, f.data) for f in single]
+
+
+def test_excerpts_of_a_source_with_a_url_link_to_the_passage_in_the_original(site_root: Path) -> None:
+    sources = site_root / "seeds" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    entry = "  004_52b421b4bac7923a:\n"
+    assert entry in text
+    sources.write_text(text.replace(entry, entry + "    url: https://www.middleeasteye.net/news/iraq-factions\n"),
+                       encoding="utf-8")
+    assert run_cli("build", "--root", str(site_root), "--no-search").code == 0
+    page = (site_root / "_site" / "claims" / "irgc-request-refused" / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="(https://www\.middleeasteye\.net/news/iraq-factions#:~:text=[^"]+)"', page)
+    assert links and all("%20" in link for link in links)
+    assert ">in the original article</a>" in page
+    assert 'href="../../sources/004_52b421b4bac7923a/#c-irgc-request-refused-' in page  # the local link stays
