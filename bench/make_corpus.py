@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+from site_builder.anchor import normalise_quote  # noqa: E402
 GENERATOR_VERSION = "1"  # bump when the output format changes on purpose
 
 SOURCE_CHARS = 6000
@@ -87,15 +89,9 @@ RESIDUE_FOOTER = ["Share this story: Facebook · X · Email · Print",
                   "© 2024 Example News Syndicate. All rights reserved. Cookie settings"]
 RESIDUE_INLINE = "[Advertisement · Story continues below]"
 
-# The anchor stage folds these; the generator checks uniqueness on the same folded text.
-_QUOTES = "'\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4\"\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u2039\u203a"
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_FOLD = str.maketrans({**{c: '"' for c in _QUOTES}, **{c: "-" for c in _DASHES}})
-_SPACE = re.compile(r"\s+")
-
-
 def fold(text: str) -> str:
-    return _SPACE.sub(" ", text.translate(_FOLD)).strip()
+    """The text as the anchor stage compares it, so uniqueness is checked on the same terms."""
+    return normalise_quote(text)
 
 
 def count_occurrences(needle: str, haystack: str) -> int:
