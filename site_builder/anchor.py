@@ -323,7 +323,7 @@ def _explain_miss(claim: Claim, excerpt: Excerpt, index: SourceIndex, parts: lis
     line = index.line_of(start)
     diff = diff_as_text(word_diff(normalise_quote(missing), normalise(passage).text))
     problems.add(*where, f"the quote{which} is not in {seed}",
-                 f"copy the source's words exactly; only quotation marks, dashes and spaces may differ",
+                 "copy the source's words exactly; only quotation marks, dashes and spaces may differ",
                  detail=f"did you mean ({seed}:{line}, {score:.0f}% alike): \"{passage}\"\n"
                         f"word diff (quote -> source): {diff}")
 

@@ -89,10 +89,3 @@ class Problems:
             return json.dumps([asdict(p) for p in items], indent=2, ensure_ascii=False)
         return "\n".join(p.text() for p in items)
 
-
-class BuildFailed(Exception):
-    """Raised by a stage when the input cannot go further; carries every problem found."""
-
-    def __init__(self, problems: Problems):
-        super().__init__(f"{len(problems.errors)} error(s)")
-        self.problems = problems

@@ -265,7 +265,7 @@ class Builder:
 
     def _make_check(self) -> Callable[[Path, str | None], Checked]:
         load_ns = _shadow(load_module, {"parse_yaml": self._parse_yaml, "_read": self._read,
-                                        "_listing": self._listing, "relpath": _relpath},
+                                        "_listing": self._listing},
                           {"parse_yaml", "load_yaml_file", "load_seed", "load_site"})
         # Whole files whose stat is unchanged are not even read; the others go through the parse cache.
         load_ns["load_yaml_file"] = self._stat_cached_loader("yaml", load_ns["load_yaml_file"])
@@ -687,14 +687,6 @@ def _signature(path: Path) -> tuple | None:
     except OSError:
         return None
     return (stat.S_IFMT(st.st_mode), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def _relpath(root: Path, file: Path) -> str:
-    """load.relpath without pathlib's cost, for the usual case of a file under the root."""
-    r, f = str(root), str(file)
-    if os.sep == "/" and len(f) > len(r) + 1 and f.startswith(r) and f[len(r)] == "/" and r != "/":
-        return f[len(r) + 1:]
-    return load_module.relpath(root, file)
 
 
 def _display_path(root: Path, path: str) -> str:

@@ -136,13 +136,15 @@ class Renderer:
 
     # --- shared --------------------------------------------------------------------------
 
-    def page(self, path: str, template: str, title: str, **context: Any) -> OutputFile:
-        depth = path.count("/")
-        root = "../" * depth or "./"
+    def page(self, path: str, template: str, title: str, root: str = "", canonical: str | None = None,
+             **context: Any) -> OutputFile:
+        """A page whose links are relative to its depth, unless it gives its own root."""
+        root = root or "../" * path.count("/") or "./"
         url_path = path[: -len("index.html")] if path.endswith("index.html") else path
         context.setdefault("csp", CSP)
         html = self.env.get_template(template).render(
-            site=self.model.site, root=root, title=title, canonical=self.model.site.base_url + url_path,
+            site=self.model.site, root=root, title=title,
+            canonical=self.model.site.base_url + url_path if canonical is None else canonical,
             asset=lambda name: root + self.assets.url(name), nav_pages=self.nav_pages,
             verdicts=self.model.verdicts, verdict_of=self.verdict_of, source_name=self.source_name,
             long_date=long_date, **context)
@@ -267,11 +269,7 @@ class Renderer:
     def not_found(self) -> OutputFile:
         # Served at any depth, so its links are absolute from the base URL's path.
         base_path = "/" + self.model.site.base_url.split("://", 1)[1].split("/", 1)[1]
-        html = self.env.get_template("404.html").render(
-            site=self.model.site, root=base_path, title="Page not found", canonical="",
-            asset=lambda name: base_path + self.assets.url(name), csp=CSP, nav_pages=self.nav_pages,
-            verdicts=self.model.verdicts, long_date=long_date)
-        return OutputFile("404.html", html.encode("utf-8"))
+        return self.page("404.html", "404.html", "Page not found", root=base_path, canonical="")
 
     def feeds(self) -> Iterable[OutputFile]:
         model = self.model

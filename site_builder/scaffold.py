@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import Problems
 from .load import SLUG, load_yaml_file
-from .validate import PLACEHOLDER, slugify
+from .validate import slugify
 
 
 CLAIM_SKELETON = """\

@@ -1,7 +1,6 @@
 """Finding quotes in their sources: harmless typography forgiven, changed words refused."""
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -12,7 +11,7 @@ from conftest import PROJECT
 from site_builder import pipeline
 from site_builder.anchor import SourceIndex, anchor_excerpt, normalise, normalise_quote, text_fragment
 from site_builder.errors import Problems
-from site_builder.model import Claim, Excerpt, Residue, Source
+from site_builder.model import Claim, Excerpt, Source
 
 S000, S001, S002, S003, S004 = ("000_1b24216a71cf53b4", "001_70b4227ab82008e2", "002_a4831d323f0df05e",
                                 "003_a0ba19a7bca5e600", "004_52b421b4bac7923a")

@@ -1,7 +1,6 @@
 """What a reader does in a real browser: search, filter by verdict, read the evidence on any screen."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

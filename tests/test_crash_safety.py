@@ -1,7 +1,6 @@
 """A build killed at any moment leaves the last good site or the new complete one, never a mix."""
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
