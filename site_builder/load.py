@@ -9,6 +9,7 @@ would keep the last one silently) and counts what aliases expand to.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import os
 import re
@@ -149,6 +150,8 @@ class _Walk:
         return out
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        if node.tag == _STR_TAG:  # already resolved while composing; constructing it gives node.value
+            return node.value
         try:
             value = self.loader.construct_object(node)
         except (ValueError, yaml.YAMLError):
@@ -164,6 +167,7 @@ class _Walk:
         return value
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
 _DEEP_BLOCK = re.compile(r"^[ \t?-]{%d}" % MAX_YAML_DEPTH, re.M)
 
 
@@ -252,7 +256,7 @@ def _unclosed_quote(lines: list[str]) -> int:
 def _read(root: Path, file: Path, limit: int, problems: Problems) -> bytes | None:
     """Read a file of the root, refusing links out of it, folders and oversized files."""
     rel = relpath(root, file)
-    if not _inside(root, file.resolve()):  # the file, or a folder above it, links out of the root
+    if not _inside(root, _resolved(file)):  # the file, or a folder above it, links out of the root
         problems.add(rel, 0, 0, "is a symbolic link to a place outside the site root",
                      "copy the file into the site instead of linking to it")
         return None
@@ -266,6 +270,18 @@ def _read(root: Path, file: Path, limit: int, problems: Problems) -> bytes | Non
                      "split it, or shorten it")
         return None
     return file.read_bytes()
+
+
+def _resolved(file: Path) -> Path:
+    """The file's real path; resolving its folder once per folder, not once per file."""
+    if os.path.islink(file):
+        return file.resolve()
+    return _resolved_folder(str(file.parent)) / file.name
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved_folder(folder: str) -> Path:
+    return Path(folder).resolve()
 
 
 def _inside(root: Path, target: Path) -> bool:
@@ -366,6 +382,7 @@ def load_site(root: Path) -> tuple[Loaded, Problems]:
     """Read every input of a site root; problems are collected, not raised."""
     problems = Problems()
     root = Path(root)
+    _resolved_folder.cache_clear()  # folders can be swapped for links between two builds of `serve`
     content, seeds_dir = root / "content", root / "seeds"
     if not content.is_dir():
         problems.add("content", 0, 0, f"there is no content/ folder in {root}",

@@ -7,6 +7,7 @@ Nothing here reads the clock or the file system's order: the same input gives th
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -303,6 +304,7 @@ def _json_bytes(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+@functools.lru_cache(maxsize=65536)
 def _plain(markdown_text: str) -> str:
     """Markdown as one line of plain text, for meta descriptions and feed summaries."""
     return " ".join(render_markdown(markdown_text).striptags().split())

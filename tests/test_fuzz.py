@@ -125,3 +125,27 @@ def test_the_fast_schema_check_agrees_on_nearly_valid_claims(changes: dict, remo
     data.update(changes)
     assert is_valid_fast("claim", data) == schema_validator("claim").is_valid(data)
     assert is_valid_fast("claim", VALID_CLAIM)
+
+
+MARKDOWN_PIECES = st.sampled_from(["word", "two words", " ", "  ", "\n", "\n\n", "\n\n\n", '"', "'", "*", "_", "`",
+                                   "[a](http://x)", "<b>", "&amp;", "1. ", "2) ", "- ", "+ ", "# ", "> ", "===",
+                                   "---", "    ", "\t", "\\", "!", "|", "~", "é", "\u00a0", "\u2028", "\x00"])
+
+
+@given(st.lists(MARKDOWN_PIECES, max_size=12).map("".join) | st.text(max_size=60))
+def test_plain_paragraphs_render_exactly_as_the_markdown_parser_does(text: str) -> None:
+    # The shortcut for text without markup must give markdown-it's bytes, or no answer at all.
+    from site_builder.markdown import _MD, _plain_paragraphs, render_markdown
+    shortcut = _plain_paragraphs(text)
+    if shortcut is not None:
+        assert shortcut == _MD.render(text)
+    assert str(render_markdown(text)) == _MD.render(text)
+
+
+def test_summaries_of_the_embedded_claims_take_the_plain_paragraph_shortcut() -> None:
+    from site_builder.markdown import _MD, _plain_paragraphs
+    checked = pipeline.check(PROJECT)
+    summaries = [claim.summary for claim in checked.model.claims]
+    plain = [s for s in summaries if _plain_paragraphs(s) is not None]
+    assert plain, "no summary took the shortcut"
+    assert all(_plain_paragraphs(s) == _MD.render(s) for s in plain)
