@@ -108,7 +108,8 @@ def _shadow(module: types.ModuleType, overrides: dict[str, Any], required: set[s
 def planned_methods_missing() -> set[str]:
     """Renderer methods that render_site calls and `_plan` does not know (empty when in step)."""
     called = set(re.findall(r"renderer\.(\w+)\(", inspect.getsource(render_module.render_site)))
-    return called - PLANNED_METHODS
+    called |= set(re.findall(r'\("(\w+)", ', inspect.getsource(render_module.render_site)))
+    return (called | set(render_module.SITE_PAGES)) - PLANNED_METHODS
 
 
 # --- the snapshot: every output path, rendered now or on first use ----------------------------

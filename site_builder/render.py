@@ -400,29 +400,45 @@ def static_files(theme: Theme, model: Model) -> Assets:
 
 # Rendering is spread over processes only where there is enough of it to pay for them.
 PARALLEL_MIN_PAGES = 400
+# The pages made from the whole site, one call each (some calls give several pages). The
+# slowest come first, so that they start first and the workers finish together.
+SITE_PAGES = ("feeds", "tag_pages", "evidence_matrix", "verdict_pages", "index", "corrections",
+              "sources_index", "content_pages", "search", "not_found")
 _job: tuple[Renderer, list] | None = None  # what forked workers render: set before the fork
 
 
+def _call(renderer: Renderer, method: str, item: Any) -> list[OutputFile]:
+    result = getattr(renderer, method)(*(() if item is None else (item,)))
+    return [result] if isinstance(result, OutputFile) else list(result)
+
+
+def _render_all(renderer: Renderer, tasks: list[tuple[str, Any]]) -> list[OutputFile]:
+    return [f for method, item in tasks for f in _call(renderer, method, item)]
+
+
 def _render_range(bounds: tuple[int, int]) -> list[OutputFile]:
-    renderer, pages = _job
-    return [getattr(renderer, method)(item) for method, item in pages[bounds[0]:bounds[1]]]
+    renderer, tasks = _job
+    return _render_all(renderer, tasks[bounds[0]:bounds[1]])
 
 
-def render_pages(renderer: Renderer, pages: list[tuple[str, Any]], workers: int) -> list[OutputFile]:
-    """Render ("claim", claim) and ("source", source) pages, in forked workers when there are many.
+def render_pages(renderer: Renderer, tasks: list[tuple[str, Any]], workers: int) -> list[OutputFile]:
+    """Render (method, item) tasks, e.g. ("claim", claim) or ("feeds", None), in forked workers when there are many.
 
-    Workers are forked, so they share the renderer as it is; each renders a contiguous range and
-    the results come back in order, so the bytes are those of a single-process build.
+    Workers are forked, so they share the renderer as it is. A whole-site task is a job of its
+    own; claim and source pages go in contiguous ranges. Results come back in order, so the
+    bytes are those of a single-process build.
     """
     global _job
-    if workers <= 1 or len(pages) < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
-        return [getattr(renderer, method)(item) for method, item in pages]
-    size = -(-len(pages) // (workers * 4))
-    ranges = [(start, min(start + size, len(pages))) for start in range(0, len(pages), size)]
-    _job = (renderer, pages)
+    if workers <= 1 or len(tasks) < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+        return _render_all(renderer, tasks)
+    singles = [(i, i + 1) for i, (_method, item) in enumerate(tasks) if item is None]
+    rest = [i for i, (_method, item) in enumerate(tasks) if item is not None]
+    size = max(1, -(-len(rest) // (workers * 4)))
+    ranges = singles + [(rest[i], rest[min(i + size, len(rest)) - 1] + 1) for i in range(0, len(rest), size)]
+    _job = (renderer, tasks)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [f for chunk in pool.map(_render_range, ranges) for f in chunk]
+            return [f for chunk in pool.imap(_render_range, ranges) for f in chunk]
     finally:
         _job = None
 
@@ -430,16 +446,9 @@ def render_pages(renderer: Renderer, pages: list[tuple[str, Any]], workers: int)
 def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,
                 workers: int = 1) -> list[OutputFile]:
     renderer = Renderer(model, anchors, theme)
-    files = [renderer.index(), renderer.search()]
-    files += render_pages(renderer, [("claim", c) for c in model.claims]
-                          + [("source", s) for _, s in sorted(model.sources.items())], workers)
-    files.append(renderer.sources_index())
-    files += list(renderer.verdict_pages())
-    files += list(renderer.tag_pages())
-    files += list(renderer.content_pages())
-    files += [renderer.corrections(), renderer.evidence_matrix()]
-    files.append(renderer.not_found())
-    files += list(renderer.feeds())
+    tasks = [(method, None) for method in SITE_PAGES]
+    tasks += [("claim", c) for c in model.claims] + [("source", s) for _, s in sorted(model.sources.items())]
+    files = render_pages(renderer, tasks, workers)
     files.append(renderer.sitemap(files))
     files += list(renderer.assets.files.values())
     return sorted(files, key=lambda f: f.path)
