@@ -28,7 +28,10 @@ MIN_SUGGESTION_SCORE = 72  # below this similarity (0-100), nothing close is off
 # One character for another: every quotation mark becomes ", every dash -.
 _QUOTES = "'\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4\"\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u2039\u203a"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_FOLD = str.maketrans({**{c: '"' for c in _QUOTES}, **{c: "-" for c in _DASHES}})
+# Compiled classes rather than str.translate: a mapping table is looked up for every character
+# of a text with any non-ASCII in it, while these only stop where there is something to fold.
+_QUOTE = re.compile(f"[{re.escape(_QUOTES)}]")
+_DASH = re.compile(f"[{re.escape(_DASHES)}]")
 # Changes of length: runs of white space become one space; invisible characters go; … is three dots.
 # A lone plain space is already what it becomes, so it is not matched: most sources then have
 # a few dozen matches instead of one per word.
@@ -51,7 +54,7 @@ class NormText:
 def normalise(raw: str) -> NormText:
     """Normalise for comparison, keeping the map back to raw offsets."""
     text, starts, ends = _nfc(raw)
-    text = text.translate(_FOLD)
+    text = _fold(text)
     out: list[str] = []
     out_starts: list[int] = []
     out_ends: list[int] = []
@@ -90,6 +93,11 @@ def _nfc(raw: str) -> tuple[str, list[int], list[int]]:
     return "".join(text), starts, ends
 
 
+def _fold(text: str) -> str:
+    """Every quotation mark as ", every dash as -: one character for one, so offsets hold."""
+    return _DASH.sub("-", _QUOTE.sub('"', text))
+
+
 def _fold_special(match: re.Match) -> str:
     found = match.group()
     return "..." if found == "\u2026" else (" " if found[0].isspace() else "")
@@ -97,8 +105,9 @@ def _fold_special(match: re.Match) -> str:
 
 def normalise_quote(quote: str) -> str:
     """The normalised text alone, without the offset map: what quotes and prefixes need."""
-    text = _nfc(quote)[0]  # the same composition as the source's, cluster by cluster
-    return _SPECIAL.sub(_fold_special, text.translate(_FOLD)).strip()
+    # The same composition as the source's, cluster by cluster; most text is NFC already.
+    text = quote if unicodedata.is_normalized("NFC", quote) else _nfc(quote)[0]
+    return _SPECIAL.sub(_fold_special, _fold(text)).strip()
 
 
 def quote_parts(quote: str) -> list[str]:
