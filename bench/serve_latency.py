@@ -38,6 +38,8 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
+# The code that serves: the project, or the snapshot of it that bench/run.py measures.
+CODE_DIR = Path(os.environ.get("BENCH_CODE_DIR") or PROJECT_DIR).resolve()
 PYTHON = sys.executable
 
 
@@ -85,7 +87,7 @@ class Served:
     """A `build.py serve` process on a free port, with its output collected."""
 
     def __init__(self, root: Path):
-        self.proc = subprocess.Popen([PYTHON, str(PROJECT_DIR / "build.py"), "serve", "--root", str(root),
+        self.proc = subprocess.Popen([PYTHON, str(CODE_DIR / "build.py"), "serve", "--root", str(root),
                                       "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, bufsize=1, cwd=PROJECT_DIR)
         self.lines: list[str] = []

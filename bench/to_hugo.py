@@ -67,14 +67,16 @@ FOOTER = """<footer>{{ range where site.RegularPages "Section" "" }}<a href="{{ 
 SINGLE = """{{ define "main" }}<article><h1>{{ .Title }}</h1>{{ .Content }}</article>{{ end }}
 """
 
+# data-pagefind-body and -ignore mark what Pagefind indexes, as our claim pages do, for the
+# "Hugo + Pagefind" measurement: the way a Hugo site gets the same search.
 CLAIM_SINGLE = """{{ define "main" }}
-<article class="claim">
+<article class="claim" data-pagefind-body>
 <h1>{{ .Title }}</h1>
 <p>Claimed by {{ .Params.claimant }} on {{ .Params.claim_date }}.</p>
 {{ range .GetTerms "verdicts" }}<p class="verdict">Verdict: <a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></p>{{ end }}
 {{ .Content }}
-<p>Published {{ .Date.Format "2 January 2006" }}{{ if ne .Lastmod .Date }}, updated {{ .Lastmod.Format "2 January 2006" }}{{ end }}.</p>
-<ul class="tags">{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
+<p data-pagefind-ignore>Published {{ .Date.Format "2 January 2006" }}{{ if ne .Lastmod .Date }}, updated {{ .Lastmod.Format "2 January 2006" }}{{ end }}.</p>
+<ul class="tags" data-pagefind-ignore>{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
 </article>
 {{ end }}
 """

@@ -12,7 +12,9 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass
+from typing import Sequence
 from urllib.parse import quote as percent_encode
 
 from rapidfuzz import fuzz
@@ -44,8 +46,8 @@ class NormText:
     """A normalised text and, for each of its characters, the raw span it came from."""
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: Sequence[int]
+    ends: Sequence[int]
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.starts[start], self.ends[end - 1]
@@ -71,7 +73,9 @@ def normalise(raw: str) -> NormText:
     out.append(text[pos:])
     out_starts.extend(starts[pos:])
     out_ends.extend(ends[pos:])
-    return NormText("".join(out), tuple(out_starts), tuple(out_ends))
+    # Machine integers, not tuples of int objects: a source's two maps take 16 bytes a character
+    # instead of about 70, which is 0.4 GB less for the 1,000 sources of a 10,000-claim site.
+    return NormText("".join(out), array("q", out_starts), array("q", out_ends))
 
 
 def _nfc(raw: str) -> tuple[str, list[int], list[int]]:
