@@ -220,6 +220,7 @@ def measure(n: int, repeat: int, hugo: str, pagefind: str, code: Path, preview_e
         "ratio_cpu": med(lambda r: r["cold"]["cpu"] / r["hugo"]["cpu"]),
         "ratio_noop": med(lambda r: r["noop"]["wall"] / r["cold"]["wall"]),
         "pagefind_on_hugo": med(lambda r: r["hugo_pagefind"]["wall"]),
+        "pagefind_rss": med(lambda r: r["hugo_pagefind"]["rss_mb"]),
         "hugo_search": med(hugo_search),
         "ratio_wall_search": med(lambda r: r["cold"]["wall"] / hugo_search(r)),
     }
@@ -289,6 +290,7 @@ def rows(results: list[dict]) -> list[tuple[str, str, str, bool]]:
         ("Hugo: run again, output kept, s", "hugo_again", "{:.2f}", True),
         ("Hugo: peak RSS, MB", "hugo_rss", "{:.0f}", True),
         ("Pagefind on Hugo's output, s", "pagefind_on_hugo", "{:.2f}", True),
+        ("Pagefind on Hugo's output, peak RSS, MB", "pagefind_rss", "{:.0f}", True),
         ("Hugo + Pagefind, wall s", "hugo_search", "{:.2f}", True),
         ("ours / (Hugo + Pagefind), wall", "ratio_wall_search", "{:.2f}x", True),
         ("ours / Hugo, wall", "ratio_wall", "{:.2f}x", True),
