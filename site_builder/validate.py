@@ -66,7 +66,9 @@ def is_valid_fast(name: str, data: Any) -> bool:
 
 
 def validate(loaded: Loaded) -> tuple[Model | None, Problems]:
-    """Check everything; the model is None when any error was found."""
+    """Check everything. The model holds what passed, so that later checks still run on it (a
+    misquote is reported in the same run as a typo elsewhere); it is None when the site or the
+    verdicts failed, and is never rendered while `problems` has errors."""
     problems = Problems()
     site = _check_site(loaded.site, problems)
     verdicts = _check_verdicts(loaded.verdicts, problems)
@@ -75,7 +77,7 @@ def validate(loaded: Loaded) -> tuple[Model | None, Problems]:
     _check_tag_spellings(claims, loaded, problems)
     pages = [p for p in (_check_page(page, problems) for page in loaded.pages) if p]
     _check_transparency_pages(pages, site, problems)
-    if problems.errors or site is None or verdicts is None:
+    if site is None or verdicts is None:
         return None, problems
     claims.sort(key=lambda c: c.id)
     claims.sort(key=lambda c: c.published, reverse=True)

@@ -166,13 +166,17 @@ def test_one_run_reports_every_mistake_in_every_file_sorted(site_root: Path) -> 
     (claims / "b-second.yaml").write_text(edit("claim_date:", "claimant: again\nclaim_date:"), encoding="utf-8")
     (claims / "c-third.yaml").write_text(edit("published: 2024-12-08", "published: 2024-13-01")
                                          .replace("stance: supports", "stance: support"), encoding="utf-8")
+    # A misquote in a claim that is otherwise valid is found in the same run as the typos elsewhere.
+    (claims / "d-fourth.yaml").write_text(edit("around 200 Iraqi", "around 300 Iraqi"), encoding="utf-8")
     result = run_cli("check", "--root", str(site_root))
     assert result.code == 1
     errors = [l for l in result.err.splitlines() if ": error: " in l]
     assert [e.split(": error: ")[0] for e in errors] == [
         "content/claims/a-first.yaml:4:10", "content/claims/b-second.yaml:3:1",
-        "content/claims/c-third.yaml:9:13", "content/claims/c-third.yaml:14:12"]
-    assert result.err.rstrip().endswith("check failed: 4 error(s), 0 warning(s)")
+        "content/claims/c-third.yaml:9:13", "content/claims/c-third.yaml:14:12",
+        "content/claims/d-fourth.yaml:8:12"]
+    assert "the quote is not in seeds/002_a4831d323f0df05e.txt" in errors[-1], errors[-1]
+    assert result.err.rstrip().endswith("check failed: 5 error(s), 0 warning(s)")
 
 
 def test_github_format_prints_annotations(site_root: Path) -> None:
