@@ -2,10 +2,10 @@
 """Save-to-reload latency of `build.py serve`: python bench/serve_latency.py [--sizes embedded,1000,10000]
 
 For each site, a fresh `build.py serve --port 0` process on a scratch copy, then EDITS edits
-to claim files, one at a time, each as an editor makes it: a /livereload/<epoch> request is
-already waiting (as the open page's script would be), the file is written, and the clock
-runs until that request answers with the new epoch (the reload signal), then until the
-edited claim's page has come back (what the reader sees after the reload). Edits are
+to claim files, one at a time, each as an editor makes it: a /livereload/<epoch>?page=<the
+claim's page> request is already waiting (as the open page's script would be), the file is
+written, and the clock runs until that request answers "reload" (the reload signal), then
+until the edited claim's page has come back (what the reader sees after the reload). Edits are
 spaced by --pause seconds, as a person's are. Prints the median and p95 of both, and the
 server's own build times.
 
@@ -122,7 +122,14 @@ class Served:
             conn.close()
 
     def build_times(self) -> list[float]:
-        return [float(m.group(1)) for line in self.lines for m in [re.search(r"built in (\d+) ms", line)] if m]
+        return self._times(r"built in (\d+) ms")
+
+    def early_times(self) -> list[float]:
+        """How long the edited claim pages took, when they were made ahead of the build."""
+        return self._times(r"edited claim page\(s\) shown in (\d+) ms")
+
+    def _times(self, pattern: str) -> list[float]:
+        return [float(m.group(1)) for line in self.lines for m in [re.search(pattern, line)] if m]
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -142,8 +149,8 @@ def measure(root: Path, edits: int, pause: float) -> dict:
         for k, path in enumerate(picks):
             answer: list[tuple[float, bytes]] = []
 
-            def wait(e: int = epoch) -> None:
-                _, body = served.get(f"/livereload/{e}")
+            def wait(e: int = epoch, page: str = f"/claims/{path.stem}/") -> None:
+                _, body = served.get(f"/livereload/{e}?page={page}")  # as the edited claim's open page asks
                 answer.append((time.perf_counter(), body))
 
             waiting = threading.Thread(target=wait)
@@ -155,10 +162,10 @@ def measure(root: Path, edits: int, pause: float) -> dict:
             if not answer:
                 raise RuntimeError(f"no reload signal after editing {path.name}")
             signalled, body = answer[0]
-            new_epoch = int(body)
-            if new_epoch == epoch:
-                raise RuntimeError(f"the epoch did not change after editing {path.name}")
-            epoch = new_epoch
+            said, new_epoch = body.decode().split()
+            if said != "reload":
+                raise RuntimeError(f"no reload of its page after editing {path.name}: {body!r}")
+            epoch = int(new_epoch)
             status, html = served.get(f"/claims/{path.stem}/")
             shown = time.perf_counter()
             if status != 200 or marker.encode() not in html:
@@ -167,7 +174,7 @@ def measure(root: Path, edits: int, pause: float) -> dict:
             page.append((shown - started) * 1000)
         builds = served.build_times()[1:]  # the first is the cold build
         return {"claims": len(claims), "first_build_s": served.first_build, "signal_ms": signal, "page_ms": page,
-                "build_ms": builds}
+                "early_ms": served.early_times(), "build_ms": builds}
     finally:
         served.stop()
 
@@ -302,6 +309,7 @@ def main(argv: list[str]) -> int:
             print(f"\n{size} ({r['claims']} claims; first build {r['first_build_s']:.1f} s)")
             print(f"  reload signal      {summary(r['signal_ms'])}")
             print(f"  edited page served {summary(r['page_ms'])}")
+            print(f"  edited pages made  {summary(r['early_ms'])} (ahead of the build)")
             print(f"  server's builds    {summary(r['build_ms'])}")
             if args.compare_livereload:
                 lr = measure_livereload(root, args.edits, args.pause)

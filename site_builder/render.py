@@ -121,12 +121,18 @@ class Renderer:
         self.anchors = anchors
         self.env = env if env is not None else make_environment(theme)
         self.assets = assets if assets is not None else static_files(theme, model)
-        self.cites = self._cites_by_source()
         self.verdicts = {v.key: v for v in model.verdicts}
-        self.tags = sorted({t for c in model.claims for t in c.tags})
         self.nav_pages = [p for p in model.pages if p.nav]
 
-    def _cites_by_source(self) -> dict[str, list[Cite]]:
+    # What the whole-site pages read is worked out on first use: the preview renders one claim
+    # page at a time, and at 10,000 claims these take a tenth of a second.
+
+    @functools.cached_property
+    def tags(self) -> list[str]:
+        return sorted({t for c in self.model.claims for t in c.tags})
+
+    @functools.cached_property
+    def cites(self) -> dict[str, list[Cite]]:
         out: dict[str, list[Cite]] = {s: [] for s in self.model.sources}
         for claim in self.model.claims:
             for excerpt in claim.evidence:
@@ -446,6 +452,7 @@ def render_pages(renderer: Renderer, tasks: list[tuple[str, Any]], workers: int)
 def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,
                 workers: int = 1) -> list[OutputFile]:
     renderer = Renderer(model, anchors, theme)
+    renderer.cites, renderer.tags  # worked out once, before the workers fork
     tasks = [(method, None) for method in SITE_PAGES]
     tasks += [("claim", c) for c in model.claims] + [("source", s) for _, s in sorted(model.sources.items())]
     files = render_pages(renderer, tasks, workers)

@@ -13,9 +13,13 @@ than 3 s after the previous one (README, "Previewing", has the measurements).
 - Pages are served from memory with the base URL set to this server, pretty URLs, the
   site's own 404.html, and `Cache-Control: no-store`.
 - Each HTML page gets /livereload.js (and /livereload.css) before </body>: the script asks
-  /livereload/<epoch>, which answers as soon as the epoch is another, and then reloads. The
-  site's Content-Security-Policy allows scripts and styles from 'self' only, so nothing is
-  inline.
+  /livereload/<epoch>?page=<its path>, which answers when a later build changed that page (by
+  the keys of incremental.py: what the page is made from), and then reloads; pages that a
+  build leaves as they were do not reload. The site's Content-Security-Policy allows scripts
+  and styles from 'self' only, so nothing is inline.
+- A save of claim files that are still valid shows on their pages first: the builder makes
+  those pages ahead of the build (`Builder.edited_claim_pages`), and the build follows at once
+  for the lists, feeds and source pages.
 - While the content has errors, pages are the last good ones with an overlay listing every
   error (file:line:col, message, hint, the line itself); the server never stops for bad
   content, and prints each rebuild's time and problems.
@@ -38,7 +42,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -51,6 +55,7 @@ from .render import CSP, Theme
 EXIT_OK, EXIT_USAGE = 0, 2
 DEBOUNCE = 0.05  # seconds without a change before a rebuild starts
 POLL_TIMEOUT = 30.0  # a /livereload/<epoch> request answers after this long at most
+HISTORY = 8  # states remembered for /livereload/<epoch>?page=...; a page from an older one reloads
 IDLE_COLLECT = 10.0  # seconds without a change, after which the garbage of past builds is collected
 WATCHED = ("content", "seeds", "templates", "static")  # the folders of a root that make the site
 MAX_OVERLAY_ERRORS = 50
@@ -71,8 +76,9 @@ CONTENT_TYPES = {
 
 RELOAD_JS = b"""\
 // The preview server's reload script; never part of a built site.
-// It asks /livereload/<epoch> (the build this page came from), which answers when there is
-// another build, then reloads. If the server goes away, it retries, and reloads once it is back.
+// It asks /livereload/<epoch>?page=<this page> (the build this page came from), which answers
+// "reload <epoch>" when a later build changed this page, or "current <epoch>" when builds came
+// and left it as it is. If the server goes away, it retries, and reloads once it is back.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -80,13 +86,15 @@ RELOAD_JS = b"""\
   if (!epoch) { return; }
   var lost = false;
   function poll() {
-    fetch("/livereload/" + encodeURIComponent(epoch), { cache: "no-store" })
+    var url = "/livereload/" + encodeURIComponent(epoch) + "?page=" + encodeURIComponent(window.location.pathname);
+    fetch(url, { cache: "no-store" })
       .then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.text();
       })
       .then(function (text) {
-        if (lost || text.trim() !== epoch) { window.location.reload(); } else { poll(); }
+        var answer = text.trim().split(" ");
+        if (lost || answer[0] !== "current") { window.location.reload(); } else { epoch = answer[1]; poll(); }
       })
       .catch(function () { lost = true; window.setTimeout(poll, 1000); });
   }
@@ -258,6 +266,27 @@ class State:
     errors: tuple[ErrorEntry, ...] = ()  # of the latest build; empty when it was good
     overlay: str = ""
     fallback: Snapshot | None = None  # the good site before, for a page the latest cannot render
+    early: bool = False  # only the edited claims' pages are new: the build is under way
+
+    def shows(self, url_path: str) -> Any:
+        """What the page at a URL path is made from: the same for two states, the same page."""
+        if self.snapshot is None:
+            return "error page", self.overlay
+        status, file = route(self.snapshot, url_path[1:])
+        return status, file, self.snapshot.key_of(file) if file else None, self.overlay
+
+
+def route(snapshot: Snapshot, key: str) -> tuple[int, str | None]:
+    """How a request for `key` (a URL path without its first slash) is answered: (status, site file).
+
+    200 with the file, 302 to `key` + "/" (file None), 404 with the site's 404.html, or with none.
+    """
+    file = key + "index.html" if key == "" or key.endswith("/") else key
+    if file in snapshot:
+        return 200, file
+    if not key.endswith("/") and f"{key}/index.html" in snapshot:
+        return 302, None
+    return 404, "404.html" if "404.html" in snapshot else None
 
 
 class Reporter:
@@ -282,8 +311,9 @@ class _ChangeHandler(FileSystemEventHandler):
         if event.is_directory and event.event_type == "modified":
             return  # the file events inside say more
         paths = [event.src_path] + ([event.dest_path] if getattr(event, "dest_path", "") else [])
-        if any(self.server.is_relevant(p) for p in paths):
-            self.server.notify_change()
+        relevant = [p for p in paths if self.server.is_relevant(p)]
+        if relevant:
+            self.server.notify_change(relevant)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -329,6 +359,8 @@ class PreviewServer:
         self._warnings: set[Problem] = set()
         self._render_failures: set[tuple[int, str]] = set()
         self._builds_since_collect = 0
+        self._changed: set[str] = set()  # paths changed since the last build started
+        self._history: dict[int, State] = {}  # the last few states, to tell which pages a build changed
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -436,7 +468,9 @@ class PreviewServer:
             return p.name in WATCHED
         return any(p == d or d in p.parents for d in self._watched if d != self.root)
 
-    def notify_change(self) -> None:
+    def notify_change(self, paths: list[str]) -> None:
+        with self._cond:
+            self._changed.update(paths)
         self._last_change = time.monotonic()
         self._wake.set()
 
@@ -472,6 +506,10 @@ class PreviewServer:
         started = time.perf_counter()
         result: Build | None = None
         failure: ErrorEntry | None = None
+        with self._cond:
+            changed_paths, self._changed = self._changed, set()
+        old = self._state
+        early = ""
         # Python's collector would walk every object of the cached site, several times a build at
         # 10,000 claims (50-150 ms each): it waits, and what the build keeps is frozen, so that the
         # next collections skip it. The cycles left behind are collected when the server is idle.
@@ -481,6 +519,8 @@ class PreviewServer:
             if self.root.is_dir() and self.observer_needs_rescheduling():
                 self._schedule()
             assert self.builder is not None
+            if changed_paths and not old.errors:
+                early = self._show_edited_claims(changed_paths, old, started)
             result = self.builder.build()
         except Exception as exc:  # never die on bad content, nor on a bug
             failure = entry_for_exception(self.root, exc, "the build failed unexpectedly")
@@ -490,12 +530,12 @@ class PreviewServer:
             if collecting:
                 gc.enable()
         elapsed = (time.perf_counter() - started) * 1000
-        old = self._state
+        latest = self._state.epoch  # later than old's when edited claims were shown early
         if result is not None and result.ok:
             snapshot = result.snapshot
-            changed = result.changed or bool(old.errors) or old.snapshot is None
+            changed = result.changed or bool(old.errors) or old.snapshot is None or latest != old.epoch
             fallback = old.snapshot if old.snapshot is not snapshot else old.fallback
-            new = State(old.epoch + 1 if changed else old.epoch, snapshot, (), "", fallback)
+            new = State(latest + 1 if changed else latest, snapshot, (), "", fallback)
         else:
             if result is not None:
                 errors = [p for p in result.checked.problems.sorted() if p.severity == "error"]
@@ -503,12 +543,28 @@ class PreviewServer:
             else:
                 entries = (failure,)  # type: ignore[assignment]
             overlay = overlay_html(entries, never_built=old.snapshot is None)
-            changed = overlay != old.overlay or old.epoch == 0
-            new = State(old.epoch + 1 if changed else old.epoch, old.snapshot, entries, overlay, old.fallback)
+            changed = overlay != old.overlay or old.epoch == 0 or latest != old.epoch
+            new = State(latest + 1 if changed else latest, old.snapshot, entries, overlay, old.fallback)
+        self._publish(new)
+        self._report(result, failure, elapsed, old, new, early)
+
+    def _show_edited_claims(self, changed_paths: set[str], old: State, started: float) -> str:
+        """Serve the edited claims' pages at once when the builder can make them ahead of the build;
+        says so for the console."""
+        assert self.builder is not None
+        early = self.builder.edited_claim_pages(changed_paths)
+        if early is None:
+            return ""
+        self._publish(State(old.epoch + 1, early, (), "", old.snapshot, early=True))
+        return f"edited claim page(s) shown in {(time.perf_counter() - started) * 1000:.0f} ms; "
+
+    def _publish(self, state: State) -> None:
         with self._cond:
-            self._state = new
+            self._state = state
+            self._history[state.epoch] = state
+            for epoch in sorted(self._history)[:-HISTORY]:
+                del self._history[epoch]
             self._cond.notify_all()
-        self._report(result, failure, elapsed, old, new)
 
     def observer_needs_rescheduling(self) -> bool:
         if self._observer is None:
@@ -517,7 +573,7 @@ class PreviewServer:
                 or any(not d.is_dir() for d in self._watched))
 
     def _report(self, result: Build | None, failure: ErrorEntry | None, elapsed: float, old: State,
-                new: State) -> None:
+                new: State, early: str = "") -> None:
         stamp = time.strftime("%H:%M:%S")
         if failure is not None:
             self.reporter.say(f"{stamp} build crashed after {elapsed:.0f} ms; still serving the last good site\n"
@@ -531,7 +587,7 @@ class PreviewServer:
         if result.ok:
             what = (f"{len(result.dirty)} file(s) changed, {len(result.removed)} removed"
                     if old.snapshot is not None else f"{len(result.snapshot)} files")  # type: ignore[arg-type]
-            self.reporter.say(f"{stamp} built in {elapsed:.0f} ms: {what}"
+            self.reporter.say(f"{stamp} {early}built in {elapsed:.0f} ms: {what}"
                               + (f"; {len(warnings)} warning(s)" if warnings else "")
                               + ("" if new.epoch != old.epoch else " (nothing to reload)"))
         else:
@@ -558,6 +614,27 @@ class PreviewServer:
                     break
                 self._cond.wait(remaining)
             return self._state.epoch
+
+    def wait_for_page(self, seen: int, url_path: str, timeout: float = POLL_TIMEOUT) -> tuple[int, bool]:
+        """Block until a build after `seen` changes the page at `url_path` (or the time is up).
+
+        Returns the epoch then, and whether the page changed: a build that left it as it was
+        does not reload it. A build too old to remember counts as a change.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            before = self._history.get(seen)
+            if before is None:
+                return self._state.epoch, seen != self._state.epoch
+            shown = before.shows(url_path)
+            while not self._stopping:
+                if self._state.epoch != seen and self._state.shows(url_path) != shown:
+                    return self._state.epoch, True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            return self._state.epoch, False
 
     def page(self, state: State, path: str) -> tuple[bytes, str]:
         """The bytes of a site file from the state's snapshot, and any overlay to show with them.
@@ -641,23 +718,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, RELOAD_CSS, CONTENT_TYPES[".css"], head)
             return
         if path.startswith("/livereload/"):
-            self._poll(path[len("/livereload/"):], head)
+            self._poll(path[len("/livereload/"):], parse_qs(split.query).get("page", [""])[0], head)
             return
         app._ready.wait(timeout=POLL_TIMEOUT * 4)  # the first build
         state = app.state
         if state.snapshot is None:
             self._send(500, error_page(state.epoch, state.overlay), CONTENT_TYPES[".html"], head)
             return
-        key = path[1:]
-        file = key + "index.html" if key == "" or key.endswith("/") else key
+        status, file = route(state.snapshot, path[1:])
         try:
-            if file in state.snapshot:
-                self._site_file(200, file, app.page(state, file), state.epoch, head)
-            elif not key.endswith("/") and f"{key}/index.html" in state.snapshot:
+            if status == 302:
                 location = raw + "/" + (f"?{split.query}" if split.query else "")
                 self._send(302, b"", "text/plain; charset=utf-8", head, (("Location", location),))
-            elif "404.html" in state.snapshot:
-                self._site_file(404, "404.html", app.page(state, "404.html"), state.epoch, head)
+            elif file is not None:
+                self._site_file(status, file, app.page(state, file), state.epoch, head)
             else:
                 self._text(404, "404 Not Found\n", head)
         except _RenderFailed as failed:
@@ -671,12 +745,16 @@ class _Handler(BaseHTTPRequestHandler):
             data = inject(data, epoch, overlay)
         self._send(status, data, content_type, head)
 
-    def _poll(self, text: str, head: bool) -> None:
+    def _poll(self, text: str, page: str, head: bool) -> None:
         if not re.fullmatch(r"-?\d{1,18}", text):
             self._text(400, "400 Bad Request: /livereload/<epoch> takes a build number\n", head)
             return
-        epoch = self.server.app.wait_for_epoch(int(text), 0 if head else POLL_TIMEOUT)
-        self._text(200, f"{epoch}\n", head)
+        timeout = 0 if head else POLL_TIMEOUT
+        if not page.startswith("/"):  # no page given: any new build
+            self._text(200, f"{self.server.app.wait_for_epoch(int(text), timeout)}\n", head)
+            return
+        epoch, changed = self.server.app.wait_for_page(int(text), page, timeout)
+        self._text(200, f"{'reload' if changed else 'current'} {epoch}\n", head)
 
 
 # --- the command ------------------------------------------------------------------------------------

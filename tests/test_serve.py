@@ -54,6 +54,8 @@ def change(server: PreviewServer, act: Callable[[], None]) -> int:
     act()
     after = server.wait_for_epoch(before, TIMEOUT)
     assert after != before, "no new build after the change"
+    while server.state.early:  # edited claim pages shown ahead of the build: wait for the build
+        after = server.wait_for_epoch(after, TIMEOUT)
     return after
 
 
@@ -91,17 +93,76 @@ def test_an_edited_claim_is_served_at_its_url(server: PreviewServer, site_root: 
     assert f'<script src="/livereload.js" data-epoch="{server.epoch}" defer></script>'.encode() in body
 
 
-def test_livereload_answers_when_a_newer_build_exists(server: PreviewServer, site_root: Path) -> None:
+def test_a_save_reloads_the_pages_it_changed_and_only_those(server: PreviewServer, site_root: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
+    from site_builder import serve
+
+    monkeypatch.setattr(serve, "POLL_TIMEOUT", 3.0)  # how long an unchanged page's request waits
     epoch = server.epoch
-    answer: list[bytes] = []
-    waiting = threading.Thread(target=lambda: answer.append(fetch(server, f"/livereload/{epoch}")[2]))
-    waiting.start()
-    time.sleep(0.2)  # the request is waiting (if it is not yet, it answers at once anyway)
+    polls = {"edited": f"/livereload/{epoch}?page=/claims/{CLAIM}/", "index": f"/livereload/{epoch}?page=/",
+             "other": f"/livereload/{epoch}?page=/claims/{OTHER}/", "any": f"/livereload/{epoch}"}
+    answers: dict[str, str] = {}
+    waiting = [threading.Thread(target=lambda k=k, p=p: answers.__setitem__(k, fetch(server, p)[2].decode()))
+               for k, p in polls.items()]
+    for thread in waiting:
+        thread.start()
+    time.sleep(0.2)  # the requests are waiting (if not yet, they compare with the build they name anyway)
     change(server, lambda: rewrite(claim_file(site_root), "verdict: conflicting", "verdict: unproven"))
-    waiting.join(TIMEOUT)
-    assert answer and answer[0].strip() == str(server.epoch).encode()
+    for thread in waiting:
+        thread.join(TIMEOUT)
+    assert answers["edited"].startswith("reload ") and answers["index"].startswith("reload ")
+    assert answers["other"].strip() == f"current {server.epoch}"  # the other claim's page is as it was
+    assert int(answers["any"]) > epoch  # without a page: any newer build
+    shown = int(answers["edited"].split()[1])
+    assert fetch(server, f"/livereload/{epoch}?page=/claims/{CLAIM}/")[2].startswith(b"reload ")  # at once
+    assert fetch(server, f"/livereload/{shown}?page=/claims/{CLAIM}/", "HEAD")[0] == 200
+
+
+def test_a_saved_claim_page_is_made_ahead_of_the_build_and_equals_it(site_root: Path) -> None:
+    builder = Builder(site_root, "http://127.0.0.1:9999/")
+    assert builder.build().ok
+    edited = claim_file(site_root)
+    rewrite(edited, 'claimant: "', 'claimant: "Ahead of the build, ')
+    early = builder.edited_claim_pages([str(edited)])
+    assert early is not None
+    page = f"claims/{CLAIM}/index.html"
+    assert b"Ahead of the build, " in early.rendered(page)  # made already, before anyone asks
+    expected = pipeline.check(site_root, "http://127.0.0.1:9999/")
+    full = {f.path: f.data for f in pipeline.render(site_root, expected)}
+    assert early.get(page) == full[page]
+    assert early.get("index.html") != full["index.html"]  # the lists wait for the build
+    result = builder.build()
+    assert result.snapshot.key_of(page) == early.key_of(page)  # so the page does not reload twice
+    assert [(f.path, f.data) for f in result.snapshot.files()] == sorted(full.items())
+
+
+@pytest.mark.parametrize("what", ["misquote", "broken YAML", "new claim", "deleted claim", "seed", "not a claim"])
+def test_anything_but_a_valid_edit_of_claims_waits_for_the_build(site_root: Path, what: str) -> None:
+    builder = Builder(site_root, "http://127.0.0.1:9999/")
+    assert builder.build().ok
+    claims = site_root / "content" / "claims"
+    edited = claim_file(site_root)
+    if what == "misquote":
+        quote = re.search(r'quote: "([^"]{12,})"', edited.read_text(encoding="utf-8"))
+        rewrite(edited, quote.group(1), quote.group(1)[:-3] + "xyz")
+        changed = [edited]
+    elif what == "broken YAML":
+        rewrite(edited, "claim_date:", "claim_date: [")
+        changed = [edited]
+    elif what == "new claim":
+        changed = [claims / "a-new-claim.yaml"]
+        shutil.copy(edited, changed[0])
+    elif what == "deleted claim":
+        edited.unlink()
+        changed = [edited]
+    elif what == "seed":
+        changed = [sorted((site_root / "seeds").glob("*.txt"))[0], edited]
+    else:
+        changed = [claims / "notes.txt", edited]
+        changed[0].write_text("not a claim\n", encoding="utf-8")
+    assert builder.edited_claim_pages([str(p) for p in changed]) is None
 
 
 def test_pretty_urls_404_content_types_and_no_store(server: PreviewServer) -> None:
@@ -223,15 +284,19 @@ def test_an_unexpected_exception_is_shown_and_the_server_carries_on(server: Prev
 
 
 def test_a_burst_of_saves_makes_one_rebuild(site_root: Path) -> None:
-    running = PreviewServer(site_root, "127.0.0.1", 0, debounce=0.5, out=io.StringIO())
+    console = io.StringIO()
+    running = PreviewServer(site_root, "127.0.0.1", 0, debounce=0.5, out=console)
     running.start(timeout=120)
     try:
         epoch = running.epoch
         for i, path in enumerate(sorted((site_root / "content" / "claims").glob("*.yaml"))[:6]):
             rewrite(path, 'claimant: "', f'claimant: "Burst {i}, ')
         after = running.wait_for_epoch(epoch, TIMEOUT)
-        assert after == epoch + 1
-        assert running.wait_for_epoch(after, 1.5) == after  # and no second one
+        while running.wait_for_epoch(after, 1.5) != after:  # the edited pages first, then the build
+            after = running.epoch
+        builds = [line for line in console.getvalue().splitlines() if " built in " in line]
+        assert len(builds) == 2, builds  # the first build, and one for the burst
+        assert "edited claim page(s) shown in" in builds[1], builds[1]
     finally:
         running.stop()
 
@@ -384,5 +449,27 @@ def test_the_browser_reloads_by_itself_and_shows_errors(server: PreviewServer, s
                 rewrite(claim_file(site_root), "claim_date: 2024-12-02\n  bad: [", "claim_date: 2024-12-02")
             assert page.locator("#livereload-overlay").count() == 0
             assert not [m for m in messages if "Content Security Policy" in m or "Refused" in m]
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_a_page_the_save_did_not_change_stays_as_it_is(server: PreviewServer, site_root: Path) -> None:
+    from browser import launch_chromium, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            edited, other = browser.new_page(), browser.new_page()
+            edited.goto(server.base_url + f"claims/{CLAIM}/", wait_until="load")
+            other.goto(server.base_url + f"claims/{OTHER}/", wait_until="load")
+            other.evaluate("window.stillTheSamePage = true")  # gone if the page reloads
+            with edited.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
+                rewrite(claim_file(site_root), 'claimant: "', 'claimant: "Only this page reloads, ')
+            edited.get_by_text("Only this page reloads", exact=False).first.wait_for(timeout=TIMEOUT * 1000)
+            while server.state.early:  # and the build after it is done too
+                server.wait_for_epoch(server.epoch, TIMEOUT)
+            time.sleep(0.5)  # time enough for a reload to start, were there one
+            assert other.evaluate("window.stillTheSamePage === true")
         finally:
             browser.close()
