@@ -55,7 +55,7 @@ from .render import CSP, Theme
 EXIT_OK, EXIT_USAGE = 0, 2
 DEBOUNCE = 0.05  # seconds without a change before a rebuild starts
 POLL_TIMEOUT = 30.0  # a /livereload/<epoch> request answers after this long at most
-HISTORY = 8  # states remembered for /livereload/<epoch>?page=...; a page from an older one reloads
+HISTORY = 4  # states remembered for /livereload/<epoch>?page=...; a page from an older one reloads
 IDLE_COLLECT = 10.0  # seconds without a change, after which the garbage of past builds is collected
 WATCHED = ("content", "seeds", "templates", "static")  # the folders of a root that make the site
 MAX_OVERLAY_ERRORS = 50
