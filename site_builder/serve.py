@@ -718,7 +718,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, RELOAD_CSS, CONTENT_TYPES[".css"], head)
             return
         if path.startswith("/livereload/"):
-            self._poll(path[len("/livereload/"):], parse_qs(split.query).get("page", [""])[0], head)
+            page = unquote(parse_qs(split.query).get("page", [""])[0])  # the page's own path, %-encoded too
+            self._poll(path[len("/livereload/"):], page, head)
             return
         app._ready.wait(timeout=POLL_TIMEOUT * 4)  # the first build
         state = app.state
