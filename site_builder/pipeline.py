@@ -40,14 +40,14 @@ def check(root: Path, base_url: str | None = None) -> Checked:
         return Checked(problems)
     if base_url:
         model.site = replace(model.site, base_url=base_url.rstrip("/") + "/")
-    # The claims that passed are anchored even when others failed: every misquote in the same run.
+    # Every claim that could be read is anchored, errors or not: every misquote in the same run.
     anchors, found = anchor_claims(model)
     problems.extend(found)
+    if problems.errors:
+        return Checked(problems)
     for claim in model.claims:
         for _field, message, hint in lint_claim_review(model, claim):
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
-    if problems.errors:
-        return Checked(problems)
     return Checked(problems, model, anchors)
 
 

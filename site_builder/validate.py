@@ -66,9 +66,9 @@ def is_valid_fast(name: str, data: Any) -> bool:
 
 
 def validate(loaded: Loaded) -> tuple[Model | None, Problems]:
-    """Check everything. The model holds what passed, so that later checks still run on it (a
-    misquote is reported in the same run as a typo elsewhere); it is None when the site or the
-    verdicts failed, and is never rendered while `problems` has errors."""
+    """Check everything. The model holds every claim that could be read, errors or not, so that
+    later checks still run on it (a misquote is reported in the same run as a typo); it is None
+    when the site or the verdicts failed, and is never rendered while `problems` has errors."""
     problems = Problems()
     site = _check_site(loaded.site, problems)
     verdicts = _check_verdicts(loaded.verdicts, problems)
@@ -362,7 +362,6 @@ def _check_residue(doc: YamlDoc, seed_id: str, items: list, text: str, problems:
 def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source],
                  problems: Problems) -> Claim | None:
     claim_id = Path(doc.path).stem
-    before = len(problems.errors)
     if not SLUG.match(claim_id):
         problems.add(doc.path, 0, 0, f"the file name '{claim_id}' is not a valid claim id",
                      f"rename the file to {slugify(claim_id) or 'a-slug'}.yaml: lower-case letters, digits and hyphens")
@@ -378,8 +377,8 @@ def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str
     comparisons = _check_comparisons(doc, d.get("comparisons", []), evidence, problems)
     _check_dates(doc, d, problems)
     _check_rating_has_evidence(doc, d["verdict"], verdicts, evidence, problems)
-    if len(problems.errors) > before:
-        return None
+    # A claim with errors is still returned, with the excerpts that passed, so that its quotes
+    # are checked in the same run; `validate`'s model is never rendered while there are errors.
     corrections = tuple(sorted((Correction(c["date"], c["text"]) for c in d.get("corrections", [])),
                                key=lambda c: c.date, reverse=True))
     return Claim(claim_id, doc.path, d["claim"].strip(), d["claimant"].strip(), d["claim_date"], d["verdict"],

@@ -179,6 +179,17 @@ def test_one_run_reports_every_mistake_in_every_file_sorted(site_root: Path) -> 
     assert result.err.rstrip().endswith("check failed: 5 error(s), 0 warning(s)")
 
 
+def test_a_typo_does_not_hide_a_misquote_in_the_same_file(site_root: Path) -> None:
+    text = edit("verdict: conflicting", "verdict: conflictng", edit("around 200 Iraqi", "around 300 Iraqi"))
+    (site_root / "content" / "claims" / "probe.yaml").write_text(text, encoding="utf-8")
+    result = run_cli("check", "--root", str(site_root))
+    assert result.code == 1 and "Traceback" not in result.err
+    errors = [l for l in result.err.splitlines() if ": error: " in l]
+    assert [e.split(": error: ")[0] for e in errors] == ["content/claims/probe.yaml:4:10",
+                                                        "content/claims/probe.yaml:8:12"], errors
+    assert "unknown verdict 'conflictng'" in errors[0] and "the quote is not in seeds/" in errors[1]
+
+
 def test_github_format_prints_annotations(site_root: Path) -> None:
     (site_root / "content" / "claims" / "probe.yaml").write_text(
         edit("verdict: conflicting", "verdict: conflictng"), encoding="utf-8")
