@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import http.client
 import io
+import os
 import re
 import shutil
 import time
@@ -136,6 +137,14 @@ def test_a_saved_claim_page_is_made_ahead_of_the_build_and_equals_it(site_root: 
     result = builder.build()
     assert result.snapshot.key_of(page) == early.key_of(page)  # so the page does not reload twice
     assert [(f.path, f.data) for f in result.snapshot.files()] == sorted(full.items())
+
+    # An editor that saves by writing a temporary file and renaming it over the claim.
+    scratch = edited.with_name(f"{edited.name}.tmp-4242")
+    scratch.write_text(edited.read_text(encoding="utf-8").replace("Ahead of the build, ", "Renamed over, "),
+                       encoding="utf-8")
+    os.replace(scratch, edited)
+    early = builder.edited_claim_pages([str(scratch), str(edited)])
+    assert early is not None and b"Renamed over, " in early.rendered(page)
 
 
 @pytest.mark.parametrize("what", ["misquote", "broken YAML", "new claim", "deleted claim", "seed", "not a claim"])
