@@ -649,7 +649,6 @@ class Builder:
         if self._env is not None and self._env[0] == key:
             return key, problems
         env = make_environment(theme)
-        env.auto_reload = False
         env.cache = {}  # type: ignore[assignment]  # unbounded, so every template stays compiled
         for name in env.list_templates():
             try:

@@ -89,6 +89,7 @@ def make_environment(theme: Theme) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a build's templates do not change under it: no stat of each file per page
     )
     env.filters["markdown"] = render_markdown
     env.filters["inline_markdown"] = render_inline
