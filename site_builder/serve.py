@@ -509,7 +509,7 @@ class PreviewServer:
         with self._cond:
             changed_paths, self._changed = self._changed, set()
         old = self._state
-        early = ""
+        early_ms: float | None = None
         # Python's collector would walk every object of the cached site, several times a build at
         # 10,000 claims (50-150 ms each): it waits, and what the build keeps is frozen, so that the
         # next collections skip it. The cycles left behind are collected when the server is idle.
@@ -520,7 +520,7 @@ class PreviewServer:
                 self._schedule()
             assert self.builder is not None
             if changed_paths and not old.errors:
-                early = self._show_edited_claims(changed_paths, old, started)
+                early_ms = self._show_edited_claims(changed_paths, old, started)
             result = self.builder.build()
         except Exception as exc:  # never die on bad content, nor on a bug
             failure = entry_for_exception(self.root, exc, "the build failed unexpectedly")
@@ -546,17 +546,17 @@ class PreviewServer:
             changed = overlay != old.overlay or old.epoch == 0 or latest != old.epoch
             new = State(latest + 1 if changed else latest, old.snapshot, entries, overlay, old.fallback)
         self._publish(new)
-        self._report(result, failure, elapsed, old, new, early)
+        self._report(result, failure, elapsed, old, new, early_ms)
 
-    def _show_edited_claims(self, changed_paths: set[str], old: State, started: float) -> str:
+    def _show_edited_claims(self, changed_paths: set[str], old: State, started: float) -> float | None:
         """Serve the edited claims' pages at once when the builder can make them ahead of the build;
-        says so for the console."""
+        the milliseconds that took, or None."""
         assert self.builder is not None
         early = self.builder.edited_claim_pages(changed_paths)
         if early is None:
-            return ""
+            return None
         self._publish(State(old.epoch + 1, early, (), "", old.snapshot, early=True))
-        return f"edited claim page(s) shown in {(time.perf_counter() - started) * 1000:.0f} ms; "
+        return (time.perf_counter() - started) * 1000
 
     def _publish(self, state: State) -> None:
         with self._cond:
@@ -573,7 +573,7 @@ class PreviewServer:
                 or any(not d.is_dir() for d in self._watched))
 
     def _report(self, result: Build | None, failure: ErrorEntry | None, elapsed: float, old: State,
-                new: State, early: str = "") -> None:
+                new: State, early_ms: float | None = None) -> None:
         stamp = time.strftime("%H:%M:%S")
         if failure is not None:
             self.reporter.say(f"{stamp} build crashed after {elapsed:.0f} ms; still serving the last good site\n"
@@ -587,6 +587,7 @@ class PreviewServer:
         if result.ok:
             what = (f"{len(result.dirty)} file(s) changed, {len(result.removed)} removed"
                     if old.snapshot is not None else f"{len(result.snapshot)} files")  # type: ignore[arg-type]
+            early = "" if early_ms is None else f"edited claim page(s) shown in {early_ms:.0f} ms; "
             self.reporter.say(f"{stamp} {early}built in {elapsed:.0f} ms: {what}"
                               + (f"; {len(warnings)} warning(s)" if warnings else "")
                               + ("" if new.epoch != old.epoch else " (nothing to reload)"))
