@@ -22,10 +22,33 @@ CODE_DIR = Path(__file__).resolve().parent
 FORMAT = 1
 
 
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+def _files(folder: Path) -> list[tuple[str, os.DirEntry]]:
+    """Every file under `folder` as (path from the folder, its entry), in path order.
+
+    Linked folders are followed, as loading follows them (each real folder once, so a link
+    loop ends). os.scandir rather than Path.rglob: over the 11,000 files of a large site,
+    pathlib's cost per path adds up to a second.
+    """
+    found, linked = [], {os.path.realpath(folder)}
+    pending = [("", str(folder))]
+    while pending:
+        prefix, directory = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir():
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if target in linked:
+                        continue
+                    linked.add(target)
+                if entry.name != "__pycache__":
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
+            elif entry.is_file():
+                found.append((prefix + entry.name, entry))
+    return sorted(found, key=lambda item: item[0])
 
 
 def input_digest(root: Path, theme_dirs: list[Path], options: dict) -> str:
@@ -34,19 +57,18 @@ def input_digest(root: Path, theme_dirs: list[Path], options: dict) -> str:
     folders = [root / "content", root / "seeds", CODE_DIR, *theme_dirs]
     for folder in folders:
         digest.update(b"\0folder\0" + str(folder).encode())
-        for path in _files(folder):
-            if "__pycache__" in path.parts:
-                continue
-            digest.update(b"\0" + path.relative_to(folder).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
+        for name, entry in _files(folder):
+            digest.update(b"\0" + name.encode() + b"\0")
+            with open(entry.path, "rb") as file:
+                digest.update(file.read())
     return digest.hexdigest()
 
 
 def _output_state(out: Path) -> dict[str, list[int]]:
     state = {}
-    for path in _files(out):
-        info = path.stat()
-        state[path.relative_to(out).as_posix()] = [info.st_size, info.st_mtime_ns]
+    for name, entry in _files(out):
+        info = entry.stat()
+        state[name] = [info.st_size, info.st_mtime_ns]
     return state
 
 

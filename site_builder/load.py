@@ -286,7 +286,7 @@ def _resolved_folder(folder: str) -> Path:
 
 def _inside(root: Path, target: Path) -> bool:
     try:
-        target.relative_to(root.resolve())
+        target.relative_to(_resolved_folder(str(root)))
         return True
     except ValueError:
         return False

@@ -48,15 +48,23 @@ def write_site(files: Iterable[OutputFile], out: Path, finish: Callable[[Path], 
     fresh = out.parent / f".{out.name}.building-{os.getpid()}"
     fresh.mkdir()
     try:
-        for f in files:
-            target = fresh / f.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(f.data)
+        _write_files(files, str(fresh))
         if finish:
             finish(fresh)
         _swap_in(fresh, out)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _write_files(files: Iterable[OutputFile], folder: str) -> None:
+    made = {""}  # folders made so far: one mkdir per folder, not one per file
+    for f in files:
+        parent = os.path.dirname(f.path)
+        if parent not in made:
+            os.makedirs(os.path.join(folder, parent), exist_ok=True)
+            made.add(parent)
+        with open(os.path.join(folder, f.path), "wb") as out:
+            out.write(f.data)
 
 
 def _swap_in(fresh: Path, out: Path) -> None:

@@ -232,6 +232,20 @@ def test_rebuilding_unchanged_input_does_nothing_and_any_change_rebuilds(site_ro
     assert "built 15 claims" in run_cli("build", "--root", str(site_root), "--base-url", "https://x.example/").out
 
 
+def test_a_change_behind_a_linked_claims_folder_rebuilds(site_root: Path) -> None:
+    claims = site_root / "content" / "claims"
+    kept = site_root / "claims-kept-elsewhere"
+    claims.rename(kept)
+    claims.symlink_to(kept, target_is_directory=True)
+    assert run_cli("build", "--root", str(site_root)).code == 0
+    claim = kept / "assad-asked-iraq-for-reinforcements.yaml"
+    claim.write_text(claim.read_text(encoding="utf-8").replace("claimant: ", "claimant: Edited, ", 1), encoding="utf-8")
+    again = run_cli("build", "--root", str(site_root))
+    assert "built 15 claims" in again.out
+    page = site_root / "_site" / "claims" / "assad-asked-iraq-for-reinforcements" / "index.html"
+    assert "Edited, " in page.read_text(encoding="utf-8")
+
+
 def test_up_to_date_build_still_reports_its_warnings(site_root: Path) -> None:
     claim = site_root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml"
     claim.write_text("\n".join(l for l in claim.read_text(encoding="utf-8").split("\n")
