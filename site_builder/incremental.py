@@ -24,7 +24,7 @@ How the caches are put in without copying the pipeline: `check` runs the pipelin
 functions (`pipeline.check`, `load.load_site`, `validate.validate`, `anchor.anchor_claims`),
 each re-bound to a copy of its module's namespace in which a few per-item functions
 (`parse_yaml`, `_check_claim`, `anchor_excerpt`...) are replaced by cached wrappers. So
-whatever those top-level functions come to do, this does too. Only `render_site`'s list of
+whatever those top-level functions come to do, this does too. Only `stream_site`'s list of
 pages is mirrored here, in `_plan`, because pages must be known before they are rendered.
 If render.py asks its Renderer for a kind of page that `_plan` does not know, or a cache
 cannot be put in, the builder says so and does full builds instead: slower, never wrong.
@@ -74,7 +74,7 @@ __all__ = ["Builder", "Build", "Snapshot"]
 RACY_NS = 2_000_000_000
 TREE = (".", "content", "content/claims", "content/pages", "seeds")  # the folders whose files are read
 
-# The Renderer methods that render_site calls and `_plan` knows how to key.
+# The Renderer methods that stream_site calls and `_plan` knows how to key.
 PLANNED_METHODS = {"index", "search", "claim", "source", "sources_index", "verdict_pages", "tag_pages",
                    "content_pages", "corrections", "evidence_matrix", "not_found", "feeds", "sitemap"}
 
@@ -111,9 +111,9 @@ def _shadow(module: types.ModuleType, overrides: dict[str, Any], required: set[s
 
 
 def planned_methods_missing() -> set[str]:
-    """Renderer methods that render_site calls and `_plan` does not know (empty when in step)."""
-    called = set(re.findall(r"renderer\.(\w+)\(", inspect.getsource(render_module.render_site)))
-    called |= set(re.findall(r'\("(\w+)", ', inspect.getsource(render_module.render_site)))
+    """Renderer methods that stream_site calls and `_plan` does not know (empty when in step)."""
+    called = set(re.findall(r"renderer\.(\w+)\(", inspect.getsource(render_module.stream_site)))
+    called |= set(re.findall(r'\("(\w+)", ', inspect.getsource(render_module.stream_site)))
     return (called | set(render_module.SITE_PAGES)) - PLANNED_METHODS
 
 
@@ -244,7 +244,7 @@ class Builder:
         try:
             missing = planned_methods_missing()
             if missing:
-                raise IncrementalUnavailable(f"render_site renders pages that incremental.py does not plan "
+                raise IncrementalUnavailable(f"stream_site renders pages that incremental.py does not plan "
                                              f"({', '.join(sorted(missing))})")
             self._check = self._make_check()
         except (IncrementalUnavailable, OSError, TypeError) as exc:
@@ -667,9 +667,9 @@ class Builder:
     # -- render: what each output file is made from ---------------------------------------------
 
     def _plan(self, model: Model, assets: Assets, templates_key: Any):
-        """Every path render_site makes, with the key it is made from and the call that makes it.
+        """Every path stream_site makes, with the key it is made from and the call that makes it.
 
-        Mirrors render.render_site; PLANNED_METHODS lists the Renderer methods it covers.
+        Mirrors render.stream_site; PLANNED_METHODS lists the Renderer methods it covers.
         """
         claims = tuple(model.claims)
         sources = tuple(sorted(model.sources.items()))
@@ -735,7 +735,7 @@ class Builder:
 
         page_paths = tuple(sorted(keys))
         modified = tuple((c.id, c.last_modified) for c in claims)
-        add("sitemap", lambda r: [r.sitemap([OutputFile(p, b"") for p in page_paths])],
+        add("sitemap", lambda r: [r.sitemap(page_paths)],
             [("sitemap.xml", ("sitemap", page_paths, modified))])
 
         for f in assets.files.values():

@@ -10,7 +10,7 @@ from .anchor import Anchor, anchor_claims
 from .errors import Problems
 from .load import load_site
 from .model import Model
-from .render import OutputFile, Theme, render_site
+from .render import OutputFile, Theme, render_site, stream_site
 from .search import SearchIndexFailed, index_site
 from .structured import lint_claim_review
 from .validate import validate
@@ -74,7 +74,8 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     language = checked.model.site.language
     try:
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
-        files = render(root, checked, workers=os.cpu_count() or 1)
+        # Files are written as they come, while the workers render the next ones.
+        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1)
         write_site(files, out, finish=(lambda tree: index_site(tree, language)) if search else None)
     except SearchIndexFailed as exc:
         checked.problems.add("_site", 0, 0, f"the search index could not be built: {exc}",
