@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -89,3 +90,13 @@ class Problems:
             return json.dumps([asdict(p) for p in items], indent=2, ensure_ascii=False)
         return "\n".join(p.text() for p in items)
 
+
+def display_path(root: Path, path: str) -> str:
+    """A path as messages show it: relative to the root when inside it, else absolute (the built-in templates)."""
+    p = Path(path)
+    if not p.is_absolute():
+        return path
+    try:
+        return p.resolve().relative_to(Path(root).resolve()).as_posix()
+    except (ValueError, OSError):
+        return p.as_posix()

@@ -654,11 +654,11 @@ class Builder:
             try:
                 env.get_template(name)
             except TemplateSyntaxError as exc:
-                problems.add(_display_path(self.root, exc.filename or name), exc.lineno or 0, 0,
+                problems.add(display_path(self.root, exc.filename or name), exc.lineno or 0, 0,
                              f"template syntax error: {exc.message}",
                              "fix the Jinja syntax on this line; the last good site is shown meanwhile")
             except (TemplateError, UnicodeDecodeError) as exc:
-                problems.add(_display_path(self.root, name), 0, 0, f"the template cannot be read: {exc}",
+                problems.add(display_path(self.root, name), 0, 0, f"the template cannot be read: {exc}",
                              "fix the template")
         if not problems.errors:
             self._env = (key, env)
@@ -759,14 +759,3 @@ def _signature(path: Path) -> tuple | None:
     except OSError:
         return None
     return (stat.S_IFMT(st.st_mode), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def _display_path(root: Path, path: str) -> str:
-    """A path relative to the root when it is inside it, else absolute (the built-in templates)."""
-    p = Path(path)
-    if not p.is_absolute():
-        return path
-    try:
-        return p.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return p.as_posix()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from . import build_cache
 from .anchor import Anchor, anchor_claims
-from .errors import Problems
+from .errors import Problems, display_path
 from .load import load_site
 from .model import Model
-from .render import OutputFile, Theme, render_site, stream_site
+from .render import OutputFile, TemplateFailed, Theme, render_site, stream_site
 from .search import SearchIndexFailed, index_site
 from .structured import lint_claim_review
 from .validate import validate
@@ -77,6 +77,11 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
         # Files are written as they come, while the workers render the next ones.
         files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1)
         write_site(files, out, finish=(lambda tree: index_site(tree, language)) if search else None)
+    except TemplateFailed as exc:
+        checked.problems.add(display_path(Path(root), exc.filename), exc.line, 0, exc.message,
+                             "fix the template; the site in the output folder was left as it was")
+        checked.model = None
+        return checked
     except SearchIndexFailed as exc:
         checked.problems.add("_site", 0, 0, f"the search index could not be built: {exc}",
                              "build with --no-search to publish without search, and report the problem")

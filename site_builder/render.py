@@ -11,11 +11,13 @@ import functools
 import hashlib
 import json
 import multiprocessing
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError,
+                    select_autoescape)
 from markupsafe import Markup
 
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
@@ -417,9 +419,34 @@ SITE_PAGES = ("feeds", "tag_pages", "evidence_matrix", "verdict_pages", "index",
 _job: tuple[Renderer, list] | None = None  # what forked workers render: set before the fork
 
 
+class TemplateFailed(Exception):
+    """A template failed to compile or to render: where, and why, in words that survive a worker."""
+
+    def __init__(self, filename: str, line: int, message: str):
+        super().__init__(filename, line, message)
+        self.filename, self.line, self.message = filename, line, message
+
+
+def template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The innermost template line of an exception's traceback, when a template raised it."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    frame = next((f for f in reversed(frames) if f.filename.endswith((".html", ".xml", ".txt"))), None)
+    return (frame.filename, frame.lineno or 0) if frame else None
+
+
+def _template_failure(exc: TemplateError) -> TemplateFailed:
+    if isinstance(exc, TemplateSyntaxError):  # it carries its own place
+        return TemplateFailed(exc.filename or exc.name or "", exc.lineno or 0, f"template syntax error: {exc.message}")
+    filename, line = template_frame(exc) or ("", 0)
+    return TemplateFailed(filename, line, f"the template failed: {type(exc).__name__}: {exc}")
+
+
 def _call(renderer: Renderer, method: str, item: Any) -> list[OutputFile]:
-    result = getattr(renderer, method)(*(() if item is None else (item,)))
-    return [result] if isinstance(result, OutputFile) else list(result)
+    try:
+        result = getattr(renderer, method)(*(() if item is None else (item,)))
+        return [result] if isinstance(result, OutputFile) else list(result)
+    except TemplateError as exc:
+        raise _template_failure(exc) from None
 
 
 def _render_all(renderer: Renderer, tasks: list[tuple[str, Any]]) -> list[OutputFile]:

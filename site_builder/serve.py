@@ -48,9 +48,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .errors import Problem
+from .errors import Problem, display_path
 from .incremental import Build, Builder, Snapshot
-from .render import CSP, Theme
+from .render import CSP, Theme, template_frame
 
 EXIT_OK, EXIT_USAGE = 0, 2
 DEBOUNCE = 0.05  # seconds without a change before a rebuild starts
@@ -184,23 +184,15 @@ def entries_for(root: Path, problems: list[Problem]) -> tuple[ErrorEntry, ...]:
 
 def entry_for_exception(root: Path, exc: BaseException, what: str) -> ErrorEntry:
     """An unexpected exception, pointing at the template line when a template raised it."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    template = next((f for f in reversed(frames) if f.filename.endswith((".html", ".xml", ".txt"))), None)
+    template = template_frame(exc)
     where, source = "(internal error)", ""
     if template is not None:
-        where = f"{_short_path(root, template.filename)}:{template.lineno}"
-        source = source_excerpt(root, template.filename, template.lineno or 0, 0)
+        where = f"{display_path(root, template[0])}:{template[1]}"
+        source = source_excerpt(root, template[0], template[1], 0)
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
     return ErrorEntry(where, f"{what}: {type(exc).__name__}: {exc}",
                       "this is not a mistake in the content as far as the checks can tell; the traceback below says where",
                       source, detail)
-
-
-def _short_path(root: Path, filename: str) -> str:
-    try:
-        return Path(filename).resolve().relative_to(root).as_posix()
-    except (ValueError, OSError):
-        return filename
 
 
 def overlay_html(entries: tuple[ErrorEntry, ...], *, never_built: bool) -> str:

@@ -280,3 +280,40 @@ def test_excerpts_of_a_source_with_a_url_link_to_the_passage_in_the_original(sit
     assert links and all("%20" in link for link in links)
     assert ">in the original article</a>" in page
     assert 'href="../../sources/004_52b421b4bac7923a/#c-irgc-request-refused-' in page  # the local link stays
+
+
+def _override_claim_template(site_root: Path, old: str, new: str) -> int:
+    """Put a changed copy of the claim template in the root's own templates/; the changed line's number."""
+    text = (PROJECT / "templates" / "claim.html").read_text(encoding="utf-8")
+    assert old in text
+    (site_root / "templates").mkdir(exist_ok=True)
+    (site_root / "templates" / "claim.html").write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def test_a_template_failing_at_run_time_is_reported_at_its_line_and_the_site_is_kept(site_root: Path) -> None:
+    assert run_cli("build", "--root", str(site_root)).code == 0
+    before = (site_root / "_site" / "index.html").read_bytes()
+    line = _override_claim_template(site_root, "{{ claim.claimant }}", "{{ claim.claimant.nickname }}")
+    result = run_cli("build", "--root", str(site_root))
+    assert result.code == 1 and "Traceback" not in result.err
+    assert f"templates/claim.html:{line}: error: the template failed: UndefinedError:" in result.err
+    assert "has no attribute 'nickname'" in result.err
+    assert (site_root / "_site" / "index.html").read_bytes() == before
+
+
+def test_a_template_syntax_error_is_reported_at_its_line(site_root: Path) -> None:
+    line = _override_claim_template(site_root, "{% if comparisons %}", "{% if comparisons %}{% endfor %}")
+    result = run_cli("build", "--root", str(site_root), "--no-search")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert f"templates/claim.html:{line}: error: template syntax error:" in result.err
+
+
+def test_a_template_failing_in_a_forked_worker_is_reported_the_same_way(site_root: Path, monkeypatch) -> None:
+    from site_builder import render
+
+    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
+    line = _override_claim_template(site_root, "{{ claim.claimant }}", "{{ claim.claimant.nickname }}")
+    checked = pipeline.build(site_root, site_root / "_site", search=False)
+    assert [(p.path, p.line) for p in checked.problems.errors] == [("templates/claim.html", line)]
+    assert not (site_root / "_site").exists()
