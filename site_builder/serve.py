@@ -599,13 +599,8 @@ class PreviewServer:
 
     def wait_for_epoch(self, seen: int, timeout: float = POLL_TIMEOUT) -> int:
         """Block until the epoch is not `seen` (or the time is up); returns the epoch then."""
-        deadline = time.monotonic() + timeout
         with self._cond:
-            while self._state.epoch == seen and not self._stopping:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._cond.wait(remaining)
+            self._cond.wait_for(lambda: self._state.epoch != seen or self._stopping, timeout)
             return self._state.epoch
 
     def wait_for_page(self, seen: int, url_path: str, timeout: float = POLL_TIMEOUT) -> tuple[int, bool]:
@@ -614,20 +609,17 @@ class PreviewServer:
         Returns the epoch then, and whether the page changed: a build that left it as it was
         does not reload it. A build too old to remember counts as a change.
         """
-        deadline = time.monotonic() + timeout
         with self._cond:
             before = self._history.get(seen)
             if before is None:
                 return self._state.epoch, seen != self._state.epoch
             shown = before.shows(url_path)
-            while not self._stopping:
-                if self._state.epoch != seen and self._state.shows(url_path) != shown:
-                    return self._state.epoch, True
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._cond.wait(remaining)
-            return self._state.epoch, False
+
+            def changed() -> bool:
+                return self._state.epoch != seen and self._state.shows(url_path) != shown
+
+            self._cond.wait_for(lambda: changed() or self._stopping, timeout)
+            return self._state.epoch, changed() and not self._stopping
 
     def page(self, state: State, path: str) -> tuple[bytes, str]:
         """The bytes of a site file from the state's snapshot, and any overlay to show with them.
