@@ -32,6 +32,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 from site_builder.anchor import normalise_quote  # noqa: E402
+
 GENERATOR_VERSION = "1"  # bump when the output format changes on purpose
 
 SOURCE_CHARS = 6000

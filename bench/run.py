@@ -69,7 +69,7 @@ def find_hugo() -> str:
 
 def find_pagefind() -> str:
     """The Pagefind binary that the pagefind[extended] package ships, which our build runs too."""
-    import pagefind_bin_extended  # noqa: F401  (a namespace package: no __init__.py)
+    import pagefind_bin_extended
     for folder in pagefind_bin_extended.__path__:
         binary = Path(folder) / "pagefind_extended"
         if binary.is_file() and os.access(binary, os.X_OK):

@@ -252,7 +252,7 @@ def measure_livereload(root: Path, edits: int, pause: float) -> dict:
                 try:  # a reload sent late, for an earlier edit, is not this edit's
                     while True:
                         await asyncio.wait_for(ws.read_message(), timeout=0.01)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 started = time.perf_counter()
                 edit(claims[(k * 7919) % len(claims)], k)
@@ -262,7 +262,7 @@ def measure_livereload(root: Path, edits: int, pause: float) -> dict:
                         if message.get("command") == "reload":
                             latencies.append((time.perf_counter() - started) * 1000)
                             break
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     dropped += 1
             ws.close()
             return {"claims": len(claims), "signal_ms": latencies, "dropped": dropped}

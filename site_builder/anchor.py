@@ -13,8 +13,8 @@ import bisect
 import re
 import unicodedata
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 from urllib.parse import quote as percent_encode
 
 from rapidfuzz import fuzz

@@ -68,7 +68,7 @@ class Problems:
             severity: str = "error", detail: str = "") -> None:
         self.items.append(Problem(path, line, col, message, hint, severity, detail))
 
-    def extend(self, other: "Problems") -> None:
+    def extend(self, other: Problems) -> None:
         self.items.extend(other.items)
 
     @property

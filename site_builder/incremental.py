@@ -50,9 +50,10 @@ import stat
 import threading
 import time
 import types
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
@@ -67,7 +68,7 @@ from .model import Claim, Model, Source
 from .pipeline import Checked
 from .render import Assets, OutputFile, Renderer, Theme, make_environment, static_files
 
-__all__ = ["Builder", "Build", "Snapshot"]
+__all__ = ["Build", "Builder", "Snapshot"]
 
 # A file changed less than this before it was read may change again with the same time stamp
 # (file systems keep coarse clocks, FAT's ticks in 2 s): it is read again next time, as git does.

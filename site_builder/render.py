@@ -12,18 +12,26 @@ import hashlib
 import json
 import multiprocessing
 import traceback
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError,
-                    select_autoescape)
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
 from .model import Claim, Excerpt, Model, Source
-from .structured import claim_record, claim_review, cited_sources
+from .structured import cited_sources, claim_record, claim_review
 from .textdiff import similarity, word_diff
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -47,7 +55,7 @@ class Theme:
     static_dirs: tuple[Path, ...]
 
     @classmethod
-    def for_root(cls, root: Path) -> "Theme":
+    def for_root(cls, root: Path) -> Theme:
         dirs = [Path(root).resolve()] if Path(root).resolve() != PROJECT_DIR else []
         dirs.append(PROJECT_DIR)
         return cls(tuple(d / "templates" for d in dirs if (d / "templates").is_dir()),
@@ -118,7 +126,7 @@ class Renderer:
     """Renders each kind of page; `stream_site` asks it for all of them."""
 
     def __init__(self, model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme, *,
-                 env: Environment | None = None, assets: "Assets | None" = None):
+                 env: Environment | None = None, assets: Assets | None = None):
         # `serve` passes the environment (templates compiled once) and the static files it read.
         self.model = model
         self.anchors = anchors

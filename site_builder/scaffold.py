@@ -11,7 +11,6 @@ from .errors import Problems
 from .load import SLUG, load_yaml_file
 from .validate import slugify
 
-
 CLAIM_SKELETON = """\
 # yaml-language-server: $schema={schema}
 # A fact-check of one claim. Replace every "TODO:" value, then run: python build.py check

@@ -294,7 +294,7 @@ class Reporter:
 
 
 class _ChangeHandler(FileSystemEventHandler):
-    def __init__(self, server: "PreviewServer"):
+    def __init__(self, server: PreviewServer):
         self.server = server
 
     def on_any_event(self, event: FileSystemEvent) -> None:
@@ -312,7 +312,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 64
 
-    def __init__(self, address: tuple, app: "PreviewServer"):
+    def __init__(self, address: tuple, app: PreviewServer):
         host = address[0]
         if ":" in host:
             self.address_family = socket.AF_INET6
@@ -657,7 +657,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "factcheck-preview"
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the console shows builds, not requests
 
     def end_headers(self) -> None:
@@ -665,10 +665,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
-    def do_GET(self) -> None:  # noqa: N802 - the base class's name
+    def do_GET(self) -> None:
         self._answer(head=False)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._answer(head=True)
 
     def _send(self, status: int, body: bytes, content_type: str, head: bool, headers: tuple = ()) -> None:

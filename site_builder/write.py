@@ -11,8 +11,8 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .render import OutputFile
 

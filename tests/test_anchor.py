@@ -4,10 +4,10 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
+from conftest import PROJECT
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import PROJECT
 from site_builder import pipeline
 from site_builder.anchor import SourceIndex, anchor_excerpt, normalise, normalise_quote, text_fragment
 from site_builder.errors import Problems

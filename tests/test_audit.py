@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from browser import launch_chromium, node_package_file, require_java, static_server, sync_playwright
 from conftest import run_cli
 

@@ -1,11 +1,10 @@
 """What a reader does in a real browser: search, filter by verdict, read the evidence on any screen."""
 from __future__ import annotations
 
-
 import pytest
-
 from browser import launch_chromium, static_server, sync_playwright
 from conftest import PROJECT, run_cli
+
 from site_builder import pipeline
 
 pytestmark = pytest.mark.browser

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from functools import cache
 
+from conftest import PROJECT
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import PROJECT
 from site_builder import pipeline
 from site_builder.anchor import SourceIndex, anchor_excerpt, normalise
 from site_builder.errors import Problems

@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from conftest import PROJECT, run_cli
+
 from site_builder import pipeline
 
 

@@ -9,12 +9,12 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
-
 from conftest import PROJECT
+
 from site_builder import pipeline
 from site_builder.incremental import Builder
 from site_builder.serve import PreviewServer
@@ -366,7 +366,7 @@ def _extend_a_seed(root: Path) -> None:
     import hashlib
 
     seed = sorted((root / "seeds").glob("*.txt"))[-1]
-    data = seed.read_bytes() + "\nA paragraph added to the seed.\n".encode()
+    data = seed.read_bytes() + b"\nA paragraph added to the seed.\n"
     sources = root / "seeds" / "sources.yaml"
     text = sources.read_text(encoding="utf-8")
     at = text.index(f"{seed.stem}:")
