@@ -30,8 +30,8 @@ from markupsafe import Markup
 
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
-from .model import Claim, Excerpt, Model, Source
-from .structured import cited_sources, claim_record, claim_review
+from .model import Appearance, Claim, Excerpt, Model, Source
+from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance
 from .textdiff import similarity, word_diff
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -195,10 +195,22 @@ class Renderer:
                 columns.append({"stance": stance, "heading": heading, "excerpts": excerpts})
         comparisons = [self.comparison_view(claim, c) for c in claim.comparisons]
         review = claim_review(self.model, claim)
+        rated = sorted((v for v in self.model.verdicts if v.rating is not None), key=lambda v: v.rating or 0)
+        scale = {"worst": rated[0], "best": rated[-1]} if self.verdict_of(claim).rating is not None else None
         return self.page(f"claims/{claim.id}/index.html", "claim.html", claim.claim, claim=claim,
                          verdict=self.verdict_of(claim), columns=columns, comparisons=comparisons,
+                         appearances=[self.appearance_view(claim, a) for a in claim.appearances], scale=scale,
                          json_ld=json_for_script(review), sources=cited_sources(self.model, claim),
                          description=_plain(claim.summary))
+
+    def appearance_view(self, claim: Claim, appearance: Appearance) -> dict[str, Any]:
+        source = self.model.sources.get(appearance.source)
+        date = appearance.date or (source.published if source else "")
+        anchor = self.anchors.get((claim.id, appearance.number)) if appearance.quote else None
+        return {"appearance": appearance, "source": source, "date": date,
+                "date_inferred": bool(source and not appearance.date and "published" in source.inferred),
+                "first": first_appearance(self.model, claim) is appearance,
+                "exact": " ".join(anchor.exact.split()) if anchor else appearance.quote}
 
     def excerpt_view(self, claim: Claim, excerpt: Excerpt) -> dict[str, Any]:
         anchor = self.anchors[(claim.id, excerpt.number)]
@@ -298,10 +310,7 @@ class Renderer:
         yield OutputFile("feed.xml", feed.encode("utf-8"))
         records = {"claims": [claim_record(model, c, self.anchors) for c in model.claims]}
         yield OutputFile("claims.json", _json_bytes(records))
-        datafeed = {"@context": "https://schema.org", "@type": "DataFeed", "name": model.site.title,
-                    "url": model.site.base_url, "dateModified": updated,
-                    "dataFeedElement": [claim_review(model, c) for c in model.claims]}
-        yield OutputFile("claim-reviews.json", _json_bytes(datafeed))
+        yield OutputFile("claim-reviews.json", _json_bytes(data_feed(model, updated)))
         yield OutputFile("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {model.site.base_url}sitemap.xml\n".encode())
 
     def sitemap(self, paths: Iterable[str]) -> OutputFile:
