@@ -37,6 +37,7 @@ from .textdiff import similarity, word_diff
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
 MATRIX_MAX_SOURCES = 24
+SEARCH_PAGE = "search/index.html"  # noindex, and left out of the sitemap
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; base-uri 'none'; form-action 'self'")
 
@@ -183,7 +184,8 @@ class Renderer:
 
     def search(self) -> OutputFile:
         # Pagefind runs its index as WebAssembly: the one page that needs 'wasm-unsafe-eval'.
-        return self.page("search/index.html", "search.html", "Search",
+        # A page of search results has nothing of its own to index: noindex, and out of the sitemap.
+        return self.page(SEARCH_PAGE, "search.html", "Search", noindex=True,
                          csp=CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"),
                          scripts=["pagefind/pagefind-ui.js", self.assets.url("search.js")])
 
@@ -318,7 +320,7 @@ class Renderer:
         latest = max(modified.values(), default="")
         entries = []
         for page in sorted(paths):
-            if page.endswith("index.html"):
+            if page.endswith("index.html") and page != SEARCH_PAGE:
                 path = page[: -len("index.html")]
                 entries.append((self.model.site.base_url + path, modified.get(page, latest)))
         xml = self.env.get_template("sitemap.xml").render(entries=entries)
