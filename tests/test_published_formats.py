@@ -1,0 +1,239 @@
+"""What the site publishes for other software, read by that software, offline.
+
+ClaimReview markup and the DataFeed: extruct finds the markup in each claim page, pyld expands
+it against schema.org's context (served from tests/vendor/ by an offline document loader), and
+every expanded property and type must be a term of schema.org's vocabulary (rdflib's). Google's
+required and recommended ClaimReview fields must be there, and every fact the markup states must
+be on the page. The Atom feed: feedparser and jing with RFC 4287's grammar. The sitemap:
+xmlschema with the sitemaps.org schema. tests/vendor/README.md says where each file comes from.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import extruct
+import feedparser
+import lxml.html
+import pytest
+import xmlschema
+from conftest import run_cli
+from pyld import jsonld
+from rdflib.namespace import SDO
+
+VENDOR = Path(__file__).parent / "vendor"
+SCHEMA_ORG_CONTEXT = json.loads((VENDOR / "schemaorg-context.jsonld").read_text(encoding="utf-8"))
+SCHEMA = "http://schema.org/"
+
+# Google's fact-check documentation: what a ClaimReview must have, and what it should.
+REQUIRED = {"ClaimReview": {"claimReviewed", "reviewRating", "url"}, "Rating": {"alternateName"}}
+RECOMMENDED = {"ClaimReview": {"author", "datePublished", "itemReviewed"}, "Claim": {"author", "datePublished"},
+               "Rating": {"name"}}
+RATED = {"ratingValue", "bestRating", "worstRating"}  # recommended for a verdict on the scale
+
+
+def offline_loader(url: str, options: Any = None) -> dict[str, Any]:
+    if url.rstrip("/") in ("https://schema.org", "http://schema.org"):
+        return {"contextUrl": None, "documentUrl": url, "document": SCHEMA_ORG_CONTEXT}
+    raise jsonld.JsonLdError(f"the tests load nothing from the network: {url}", "jsonld.LoadDocumentError",
+                             code="loading document failed")
+
+
+def expand(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return jsonld.expand(document, {"documentLoader": offline_loader})
+
+
+def unknown_terms(expanded: Any) -> list[str]:
+    """Properties and types that are not schema.org's, or a class used as a property (or the reverse)."""
+    found = []
+    if isinstance(expanded, list):
+        for item in expanded:
+            found += unknown_terms(item)
+    elif isinstance(expanded, dict):
+        for key, value in expanded.items():
+            if key == "@type":
+                for iri in value:
+                    name = iri.removeprefix(SCHEMA)
+                    if not iri.startswith(SCHEMA) or name not in SDO or not name[:1].isupper():
+                        found.append(iri)
+            elif not key.startswith("@"):
+                name = key.removeprefix(SCHEMA)
+                if not key.startswith(SCHEMA) or name not in SDO or not name[:1].islower():
+                    found.append(key)
+                found += unknown_terms(value)
+    return found
+
+
+def facts(node: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
+    """Every value the markup states, with where it stands."""
+    if isinstance(node, dict):
+        return [f for key, value in node.items() if key not in ("@context", "@type")
+                for f in facts(value, path + (key,))]
+    if isinstance(node, list):
+        return [f for i, value in enumerate(node) for f in facts(value, path + (i,))]
+    return [(path, node)]
+
+
+class Page:
+    """A page as a reader sees it: its text, and the addresses and dates its elements carry."""
+
+    def __init__(self, html: str, url: str):
+        doc = lxml.html.fromstring(html)
+        body = doc.find("body")
+        self.text = " ".join(body.text_content().split())
+        self.links = {urljoin(url, href) for href in doc.xpath("//@href")}
+        self.dates = set(doc.xpath("//time/@datetime"))
+
+    def shows(self, path: tuple, value: Any) -> bool:
+        key = [p for p in path if isinstance(p, str)][-1]
+        if key in ("url", "archivedAt"):
+            return value in self.links
+        if key.startswith("date"):
+            return value in self.dates
+        return " ".join(str(value).split()) in self.text
+
+
+def claim_pages(site: Path) -> list[Path]:
+    return sorted((site / "claims").glob("*/index.html"))
+
+
+def page_url(site: Path, page: Path) -> str:
+    html = page.read_text(encoding="utf-8")
+    return lxml.html.fromstring(html).xpath("//link[@rel='canonical']/@href")[0]
+
+
+def check_review(review: dict[str, Any]) -> list[str]:
+    """What Google's documentation asks of a ClaimReview that this one lacks."""
+    missing = [f"ClaimReview.{f}" for f in REQUIRED["ClaimReview"] | RECOMMENDED["ClaimReview"] if f not in review]
+    rating = review.get("reviewRating", {})
+    wanted = REQUIRED["Rating"] | RECOMMENDED["Rating"] | (RATED if "ratingValue" in rating else set())
+    missing += [f"Rating.{f}" for f in wanted if f not in rating]
+    missing += [f"Claim.{f}" for f in RECOMMENDED["Claim"] if f not in review.get("itemReviewed", {})]
+    return missing
+
+
+def test_every_claim_page_has_one_claim_review_of_schema_org_terms_with_googles_fields_all_on_the_page(
+        built_site: Path) -> None:
+    pages = claim_pages(built_site)
+    assert len(pages) == 15
+    checked_facts = 0
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        url = page_url(built_site, page)
+        found = extruct.extract(html, base_url=url, syntaxes=["json-ld"], uniform=False)["json-ld"]
+        reviews = [d for d in found if d.get("@type") == "ClaimReview"]
+        assert len(reviews) == 1, page
+        review = reviews[0]
+        assert review["url"] == url
+        expanded = expand(review)
+        assert len(expanded) == 1 and expanded[0]["@type"] == [SCHEMA + "ClaimReview"]
+        assert unknown_terms(expanded) == [], page
+        assert check_review(review) == [], page
+        shown = Page(html, url)
+        absent = [(path, value) for path, value in facts(review) if not shown.shows(path, value)]
+        assert absent == [], (page, absent)
+        checked_facts += len(facts(review))
+    assert checked_facts > 15 * 10
+
+
+def test_claimants_are_typed_people_or_organisations_and_appearances_come_only_from_the_claim_file(
+        built_site: Path) -> None:
+    reviews = {}
+    for page in claim_pages(built_site):
+        html = page.read_text(encoding="utf-8")
+        found = extruct.extract(html, syntaxes=["json-ld"], uniform=False)["json-ld"]
+        reviews[page.parent.name] = found[0]
+    authors = reviews["redeployment-is-an-iranian-decision"]["itemReviewed"]["author"]
+    assert authors == {"@type": "Person", "name": "Saad Al-Hadithi", "jobTitle": "colonel; Iraqi security expert"}
+    both = reviews["syria-offensive-threatens-iraq"]["itemReviewed"]["author"]
+    assert [a["@type"] for a in both] == ["Person", "Person"]
+    assert both[0]["affiliation"] == {"@type": "Organization", "name": "Kata'ib Sayyid al-Shuhada"}
+    assert reviews["kataib-hezbollah-awaiting-orders"]["itemReviewed"]["author"]["@type"] == "Organization"
+    # The reworded quotation appeared in the unsigned rewrite (seed 000), not in The New Arab, which it cites.
+    reworded = reviews["fartousi-quotations-reworded"]["itemReviewed"]
+    assert reworded["appearance"] == [reworded["firstAppearance"]]
+    assert reworded["firstAppearance"]["archivedAt"].endswith("/sources/000_1b24216a71cf53b4/")
+    assert "url" not in reworded["firstAppearance"]  # the rewrite's own address is not known
+    # Every outlet and date in sources.yaml is inferred from the texts: none is stated as fact.
+    for review in reviews.values():
+        for work in review["itemReviewed"].get("appearance", []):
+            assert "publisher" not in work and "datePublished" not in work, work
+
+
+def test_the_data_feed_is_data_feed_items_each_the_markup_of_its_page(built_site: Path) -> None:
+    feed = json.loads((built_site / "claim-reviews.json").read_text(encoding="utf-8"))
+    assert feed["@type"] == "DataFeed" and len(feed["dataFeedElement"]) == 15
+    expanded = expand(feed)
+    assert unknown_terms(expanded) == []
+    for element in feed["dataFeedElement"]:
+        assert element["@type"] == "DataFeedItem" and element["dateCreated"]
+        [review] = element["item"]
+        assert review["@type"] == "ClaimReview" and element["url"] == review["url"]
+        assert check_review(review) == []
+        page = built_site / review["url"].split("/", 3)[3] / "index.html"
+        on_page = extruct.extract(page.read_text(encoding="utf-8"), syntaxes=["json-ld"], uniform=False)["json-ld"][0]
+        assert {k: v for k, v in on_page.items() if k != "@context"} == review
+
+
+def test_the_atom_feed_reads_in_feedparser(built_site: Path) -> None:
+    parsed = feedparser.parse((built_site / "feed.xml").read_bytes())
+    assert parsed.bozo is False, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert len(parsed.entries) == 15
+    urls = {page_url(built_site, p) for p in claim_pages(built_site)}
+    assert {e.link for e in parsed.entries} == urls
+    assert all(e.summary and e.published_parsed and e.updated_parsed for e in parsed.entries)
+
+
+def _jing() -> str:
+    path = shutil.which("jing")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("jing is not installed (bash .ci/install-test-tools.sh installs it)")
+        pytest.skip("jing is not installed (bash .ci/install-test-tools.sh installs it)")
+    return path
+
+
+def test_the_atom_feed_is_valid_against_the_rfc_4287_grammar(built_site: Path, tmp_path: Path) -> None:
+    jing = _jing()
+    result = subprocess.run([jing, "-c", str(VENDOR / "atom.rnc"), str(built_site / "feed.xml")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout == "", result.stdout
+    # The grammar does refuse a broken feed: an entry without its id.
+    broken = tmp_path / "feed.xml"
+    text = (built_site / "feed.xml").read_text(encoding="utf-8")
+    start = text.index("<id>", text.index("<entry>"))
+    broken.write_text(text[:start] + text[text.index("</id>", start) + 5:], encoding="utf-8")
+    result = subprocess.run([jing, "-c", str(VENDOR / "atom.rnc"), str(broken)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0 and "id" in result.stdout
+
+
+def test_the_sitemap_is_valid_against_the_sitemaps_org_schema_and_leaves_out_the_search_page(
+        built_site: Path) -> None:
+    schema = xmlschema.XMLSchema(str(VENDOR / "sitemap.xsd"))
+    schema.validate(str(built_site / "sitemap.xml"))
+    locs = [u["loc"] for u in schema.to_dict(str(built_site / "sitemap.xml"))["url"]]
+    assert {page_url(built_site, p) for p in claim_pages(built_site)} <= set(locs)
+    assert not [loc for loc in locs if loc.endswith("/search/")]
+    search = (built_site / "search" / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="robots" content="noindex">' in search
+
+
+def test_a_base_url_with_a_path_gets_a_warning_about_robots_txt(site_root: Path) -> None:
+    site = site_root / "content" / "site.yaml"
+    text = site.read_text(encoding="utf-8")
+    site.write_text(text.replace("base_url: https://factcheck.example.org/", "base_url: https://example.org/fc/"),
+                    encoding="utf-8")
+    line = next(i for i, l in enumerate(site.read_text(encoding="utf-8").split("\n"), 1) if l.startswith("base_url"))
+    result = run_cli("check", "--root", str(site_root))
+    assert result.code == 0
+    assert (f"content/site.yaml:{line}:11: warning: the site is published under a path (/fc/), and crawlers read "
+            "robots.txt only at the root of the host: https://example.org/robots.txt") in result.err
+    assert "add the line 'Sitemap: https://example.org/fc/sitemap.xml' to https://example.org/robots.txt" in result.err
+    assert run_cli("check", "--root", str(site_root), "--strict").code == 1
