@@ -237,3 +237,67 @@ def test_a_base_url_with_a_path_gets_a_warning_about_robots_txt(site_root: Path)
             "robots.txt only at the root of the host: https://example.org/robots.txt") in result.err
     assert "add the line 'Sitemap: https://example.org/fc/sitemap.xml' to https://example.org/robots.txt" in result.err
     assert run_cli("check", "--root", str(site_root), "--strict").code == 1
+
+
+PROBE = """\
+claim: Iraqi factions sent fighters into Syria to defend Assad.
+claimant: {name: Syrian military sources quoted by Reuters, kind: person}
+claim_date: 2024-12-02
+verdict: conflicting
+summary: The reports disagree about whether fighters crossed the border.
+evidence:
+  - source: 002_a4831d323f0df05e
+    quote: "around 200 Iraqi fighters entered Syria"
+    stance: supports
+published: 2024-12-08
+"""
+
+
+def _review(root: Path, text: str) -> dict[str, Any]:
+    from site_builder import pipeline
+    from site_builder.structured import claim_review
+
+    (root / "content" / "claims" / "probe.yaml").write_text(text, encoding="utf-8")
+    checked = pipeline.check(root)
+    assert checked.ok, checked.problems.render("text")
+    return claim_review(checked.model, next(c for c in checked.model.claims if c.id == "probe"))
+
+
+def test_a_claim_without_appearances_has_neither_appearance_nor_first_appearance(site_root: Path) -> None:
+    item = _review(site_root, PROBE)["itemReviewed"]
+    assert "appearance" not in item and "firstAppearance" not in item
+    assert item["author"] == {"@type": "Person", "name": "Syrian military sources quoted by Reuters"}
+
+
+def test_the_first_appearance_is_the_earliest_dated_and_dates_given_in_the_claim_file_are_stated(
+        site_root: Path) -> None:
+    text = PROBE.replace("claim_date: 2024-12-02\n", """claim_date: 2024-12-02
+appearances:
+  - url: https://example.org/later
+    date: 2024-12-04
+    title: A later post
+  - url: https://example.org/earlier
+    date: 2024-12-02
+  - source: 002_a4831d323f0df05e
+    quote: "around 200 Iraqi fighters entered Syria"
+    date: 2024-12-03
+""")
+    item = _review(site_root, text)["itemReviewed"]
+    assert [w.get("url") for w in item["appearance"]] == ["https://example.org/later", "https://example.org/earlier", None]
+    assert item["appearance"][0] == {"@type": "CreativeWork", "url": "https://example.org/later",
+                                     "name": "A later post", "datePublished": "2024-12-04"}
+    assert item["firstAppearance"]["url"] == "https://example.org/earlier"
+    seed = item["appearance"][2]
+    assert seed["datePublished"] == "2024-12-03" and seed["text"] == "around 200 Iraqi fighters entered Syria"
+    assert unknown_terms(expand({"@context": "https://schema.org", **item})) == []
+
+
+def test_undated_appearances_cannot_be_ordered_so_none_is_called_first(site_root: Path) -> None:
+    text = PROBE.replace("claim_date: 2024-12-02\n", """claim_date: 2024-12-02
+appearances:
+  - source: 000_1b24216a71cf53b4
+  - url: https://example.org/post
+    date: 2024-12-03
+""")
+    item = _review(site_root, text)["itemReviewed"]
+    assert len(item["appearance"]) == 2 and "firstAppearance" not in item
