@@ -20,6 +20,7 @@ from urllib.parse import quote as percent_encode
 from rapidfuzz import fuzz
 
 from .errors import Problems
+from .memo import NO_MEMO, NoMemo, Same
 from .model import Claim, Excerpt, Model, Source
 from .textdiff import diff_as_text, word_diff
 
@@ -256,20 +257,36 @@ def _word_edges(text: str, near: int, pattern: str, before: bool, words: int = 3
     return edges[max(0, nearest - words): nearest + words + 1]
 
 
-def anchor_claims(model: Model) -> tuple[dict[tuple[str, int], Anchor], Problems]:
-    """Anchor every excerpt of every claim; misses and ambiguities are problems."""
+def anchor_claims(model: Model, memo: NoMemo = NO_MEMO) -> tuple[dict[tuple[str, int], Anchor], Problems]:
+    """Anchor every excerpt of every claim; misses and ambiguities are problems.
+
+    With a memo, a seed is indexed again only when its text or residue changes, and a quote is
+    looked for again only when it, its place in the claim file or its seed changes.
+    """
     problems = Problems()
     indexes: dict[str, SourceIndex] = {}
     anchors = {}
     for claim in model.claims:
-        for excerpt in claim.evidence:
-            source = model.sources[excerpt.source]
-            if source.id not in indexes:
-                indexes[source.id] = SourceIndex(source)
-            found = anchor_excerpt(claim, excerpt, indexes[source.id], problems)
-            if found:
-                anchors[(claim.id, excerpt.number)] = found
+        anchors.update(anchor_claim(claim, model.sources, problems, memo, indexes))
     return anchors, problems
+
+
+def anchor_claim(claim: Claim, sources: dict[str, Source], problems: Problems, memo: NoMemo = NO_MEMO,
+                 indexes: dict[str, SourceIndex] | None = None) -> dict[tuple[str, int], Anchor]:
+    """The anchors of one claim's excerpts that are found; `indexes` keeps each seed's index for a run."""
+    indexes = {} if indexes is None else indexes
+    anchors = {}
+    for excerpt in claim.evidence:
+        source = sources[excerpt.source]
+        index = indexes.get(source.id)
+        if index is None:
+            index = indexes[source.id] = memo.get(
+                "index", (source.id, source.path, source.residue, source.text), lambda _, s=source: SourceIndex(s))
+        found = memo.get("anchor", (Same(index), claim.path, excerpt),
+                         lambda found, e=excerpt, i=index: anchor_excerpt(claim, e, i, found), problems)
+        if found:
+            anchors[(claim.id, excerpt.number)] = found
+    return anchors
 
 
 def anchor_excerpt(claim: Claim, excerpt: Excerpt, index: SourceIndex, problems: Problems) -> Anchor | None:

@@ -8,9 +8,11 @@ from pathlib import Path
 from . import build_cache
 from .anchor import Anchor, anchor_claims
 from .errors import Problems, display_path
+from .inputs import Theme
 from .load import load_site
+from .memo import NO_MEMO, NoMemo, Same
 from .model import Model
-from .render import OutputFile, TemplateFailed, Theme, render_site, stream_site
+from .render import OutputFile, TemplateFailed, render_site, stream_site
 from .search import SearchIndexFailed, index_site
 from .structured import lint_claim_review
 from .validate import validate
@@ -31,22 +33,29 @@ class Checked:
         return (self.model is not None or self.up_to_date) and not self.problems.errors
 
 
-def check(root: Path, base_url: str | None = None) -> Checked:
-    """Load, validate and anchor: everything short of producing pages."""
-    loaded, problems = load_site(Path(root))
-    model, found = validate(loaded)
+def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Checked:
+    """Load, validate and anchor: everything short of producing pages.
+
+    `memo` is what the stages may reuse from a previous check (see memo.py); by default nothing.
+    """
+    loaded, problems = load_site(Path(root), memo)
+    model, found = validate(loaded, memo)
     problems.extend(found)
     if model is None:
         return Checked(problems)
     if base_url:
         model.site = replace(model.site, base_url=base_url.rstrip("/") + "/")
     # Every claim that could be read is anchored, errors or not: every misquote in the same run.
-    anchors, found = anchor_claims(model)
+    anchors, found = anchor_claims(model, memo)
     problems.extend(found)
     if problems.errors:
         return Checked(problems)
+    # What the lint reads besides the claim: the site, the verdict scale and the sources.
+    site = (model.site, tuple(model.verdicts), tuple(sorted(model.sources.items())))
+    site = memo.get("lint context", site, lambda _: site)  # the same object while equal: cheap keys
     for claim in model.claims:
-        for _field, message, hint in lint_claim_review(model, claim):
+        lint = memo.get("lint", (Same(claim), Same(site)), lambda _, c=claim: lint_claim_review(model, c))
+        for _field, message, hint in lint:
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
     return Checked(problems, model, anchors)
 
@@ -63,8 +72,7 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     `out` is as that build left it, there is nothing to do.
     """
     theme = Theme.for_root(Path(root))
-    digest = build_cache.input_digest(Path(root), [*theme.template_dirs, *theme.static_dirs],
-                                      {"base_url": base_url, "search": search})
+    digest = build_cache.input_digest(Path(root), {"base_url": base_url, "search": search})
     problems = build_cache.current_problems(Path(root), Path(out), digest)
     if problems is not None:
         return Checked(problems, up_to_date=True)

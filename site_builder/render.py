@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import multiprocessing
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from jinja2 import (
@@ -30,13 +30,13 @@ from markupsafe import Markup
 
 from . import urls
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
+from .inputs import Theme
 from .markdown import render_inline, render_markdown
 from .model import Claim, ContentPage, Excerpt, Model, Source, Verdict
 from .plan import Page, site_plan
 from .structured import cited_sources, claim_record, claim_review
 from .textdiff import similarity, word_diff
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
 MATRIX_MAX_SOURCES = 24
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -47,21 +47,6 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 class OutputFile:
     path: str  # relative to the output folder, forward slashes
     data: bytes
-
-
-@dataclass(frozen=True)
-class Theme:
-    """Where templates and static files come from: the root's own first, then the built-in ones."""
-
-    template_dirs: tuple[Path, ...]
-    static_dirs: tuple[Path, ...]
-
-    @classmethod
-    def for_root(cls, root: Path) -> Theme:
-        dirs = [Path(root).resolve()] if Path(root).resolve() != PROJECT_DIR else []
-        dirs.append(PROJECT_DIR)
-        return cls(tuple(d / "templates" for d in dirs if (d / "templates").is_dir()),
-                   tuple(d / "static" for d in dirs if (d / "static").is_dir()))
 
 
 @dataclass(frozen=True)
@@ -407,7 +392,7 @@ def _segments(line: str, offset: int, spans, inline_residue: list[ResidueSpan]) 
         cuts.update({r.start, r.end})
     points = sorted(cuts)
     segments = []
-    for a, b in zip(points, points[1:]):
+    for a, b in itertools.pairwise(points):
         covering = [c for s, e, c, _p in spans if s <= a and e >= b]
         starting = [c.part_id(p) for s, _e, c, p in spans if s == a]
         reason = next((r.reason for r in inline_residue if r.start <= a and b <= r.end), "")
