@@ -10,6 +10,7 @@ closest passage of the source and a word-level diff.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from array import array
@@ -281,12 +282,16 @@ def anchor_claim(claim: Claim, sources: dict[str, Source], problems: Problems, m
         index = indexes.get(source.id)
         if index is None:
             index = indexes[source.id] = memo.get(
-                "index", (source.id, source.path, source.residue, source.text), lambda _, s=source: SourceIndex(s))
+                "index", (source.id, source.path, source.residue, source.text), functools.partial(_index, source))
         found = memo.get("anchor", (Same(index), claim.path, excerpt),
-                         lambda found, e=excerpt, i=index: anchor_excerpt(claim, e, i, found), problems)
+                         functools.partial(anchor_excerpt, claim, excerpt, index), problems)
         if found:
             anchors[(claim.id, excerpt.number)] = found
     return anchors
+
+
+def _index(source: Source, _: Problems) -> SourceIndex:
+    return SourceIndex(source)
 
 
 def anchor_excerpt(claim: Claim, excerpt: Excerpt, index: SourceIndex, problems: Problems) -> Anchor | None:

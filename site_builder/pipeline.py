@@ -1,6 +1,7 @@
 """The stages in order: load, validate, anchor, render, write. Each takes plain data."""
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,7 +12,7 @@ from .errors import Problems, display_path
 from .inputs import Theme
 from .load import load_site
 from .memo import NO_MEMO, NoMemo, Same
-from .model import Model
+from .model import Claim, Model
 from .render import OutputFile, TemplateFailed, render_site, stream_site
 from .search import SearchIndexFailed, index_site
 from .structured import lint_claim_review
@@ -54,10 +55,14 @@ def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Ch
     site = (model.site, tuple(model.verdicts), tuple(sorted(model.sources.items())))
     site = memo.get("lint context", site, lambda _: site)  # the same object while equal: cheap keys
     for claim in model.claims:
-        lint = memo.get("lint", (Same(claim), Same(site)), lambda _, c=claim: lint_claim_review(model, c))
+        lint = memo.get("lint", (Same(claim), Same(site)), functools.partial(_lint, model, claim))
         for _field, message, hint in lint:
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
     return Checked(problems, model, anchors)
+
+
+def _lint(model: Model, claim: Claim, _: Problems) -> list[tuple[str, str, str]]:
+    return lint_claim_review(model, claim)
 
 
 def render(root: Path, checked: Checked, workers: int = 1) -> list[OutputFile]:
@@ -77,7 +82,7 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     if problems is not None:
         return Checked(problems, up_to_date=True)
     checked = check(root, base_url)
-    if not checked.ok:
+    if checked.model is None or not checked.ok:
         return checked
     language = checked.model.site.language
     try:

@@ -270,9 +270,10 @@ class Renderer:
         dense = len(sources) <= MATRIX_MAX_SOURCES
         rows = []
         for claim in self.model.claims:
-            cited = {}
+            cited: dict[str, list[str]] = {}
             for e in claim.evidence:
                 cited.setdefault(e.source, []).append(e.stance)
+            cells: list[list[Any]]
             if dense:
                 cells = [[(st, cited[s.id].count(st)) for st, _ in STANCES if st in cited.get(s.id, ())]
                          for s in sources]
