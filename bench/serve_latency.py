@@ -13,7 +13,7 @@ Sites: "embedded" is a copy of the project's content/ and seeds/; a number N is 
 root of N claims, from bench/make_corpus.py when it exists, else the embedded claims cloned
 under new ids (<id>-00042.yaml). A new site is left to age for --age seconds before the server
 starts, as files on disk usually are: a file read within 2 s of its last change is read again
-at the next build (incremental.RACY_NS), which the first edit after writing 10,000 files would
+at the next build (inputs.RACY_NS), which the first edit after writing 10,000 files would
 otherwise pay for. The goal is a signal within 100 ms at 1,000 claims.
 
 --compare-livereload measures the same edits against a server built on the `livereload`
@@ -186,7 +186,7 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from livereload import Server
-from site_builder.incremental import Builder
+from site_builder.preview.builder import Builder
 
 root, port = Path(sys.argv[1]), int(sys.argv[2])
 builder = Builder(root, f"http://127.0.0.1:{port}/")

@@ -10,6 +10,7 @@ closest passage of the source and a word-level diff.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from array import array
@@ -20,6 +21,7 @@ from urllib.parse import quote as percent_encode
 from rapidfuzz import fuzz
 
 from .errors import Problems
+from .memo import NO_MEMO, NoMemo, Same
 from .model import Appearance, Claim, Excerpt, Model, Source
 from .textdiff import diff_as_text, word_diff
 
@@ -256,21 +258,41 @@ def _word_edges(text: str, near: int, pattern: str, before: bool, words: int = 3
     return edges[max(0, nearest - words): nearest + words + 1]
 
 
-def anchor_claims(model: Model) -> tuple[dict[tuple[str, int], Anchor], Problems]:
+def anchor_claims(model: Model, memo: NoMemo = NO_MEMO) -> tuple[dict[tuple[str, int], Anchor], Problems]:
     """Anchor every quote of every claim (its excerpts and its appearances' words), by (claim id,
-    number); misses and ambiguities are problems."""
+    number); misses and ambiguities are problems.
+
+    With a memo, a seed is indexed again only when its text or residue changes, and a quote is
+    looked for again only when it, its place in the claim file or its seed changes.
+    """
     problems = Problems()
     indexes: dict[str, SourceIndex] = {}
     anchors = {}
     for claim in model.claims:
-        for excerpt in claim.quoted:
-            source = model.sources[excerpt.source]
-            if source.id not in indexes:
-                indexes[source.id] = SourceIndex(source)
-            found = anchor_excerpt(claim, excerpt, indexes[source.id], problems)
-            if found:
-                anchors[(claim.id, excerpt.number)] = found
+        anchors.update(anchor_claim(claim, model.sources, problems, memo, indexes))
     return anchors, problems
+
+
+def anchor_claim(claim: Claim, sources: dict[str, Source], problems: Problems, memo: NoMemo = NO_MEMO,
+                 indexes: dict[str, SourceIndex] | None = None) -> dict[tuple[str, int], Anchor]:
+    """The anchors of one claim's quotes that are found; `indexes` keeps each seed's index for a run."""
+    indexes = {} if indexes is None else indexes
+    anchors = {}
+    for excerpt in claim.quoted:
+        source = sources[excerpt.source]
+        index = indexes.get(source.id)
+        if index is None:
+            index = indexes[source.id] = memo.get(
+                "index", (source.id, source.path, source.residue, source.text), functools.partial(_index, source))
+        found = memo.get("anchor", (Same(index), claim.path, excerpt),
+                         functools.partial(anchor_excerpt, claim, excerpt, index), problems)
+        if found:
+            anchors[(claim.id, excerpt.number)] = found
+    return anchors
+
+
+def _index(source: Source, _: Problems) -> SourceIndex:
+    return SourceIndex(source)
 
 
 def anchor_excerpt(claim: Claim, excerpt: Excerpt | Appearance, index: SourceIndex, problems: Problems) -> Anchor | None:

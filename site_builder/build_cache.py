@@ -15,6 +15,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
+from . import inputs
 from .errors import Problem, Problems
 
 RECORD = Path(".cache") / "site-builder" / "last-build.json"
@@ -51,11 +52,11 @@ def _files(folder: Path) -> list[tuple[str, os.DirEntry]]:
     return sorted(found, key=lambda item: item[0])
 
 
-def input_digest(root: Path, theme_dirs: list[Path], options: dict) -> str:
-    """A digest of everything a build reads: change any byte of it and the digest changes."""
+def input_digest(root: Path, options: dict) -> str:
+    """A digest of everything a build reads (inputs.folders, and this code): change any byte of it and
+    the digest changes."""
     digest = hashlib.blake2b(json.dumps(options, sort_keys=True).encode(), digest_size=32)
-    folders = [root / "content", root / "seeds", CODE_DIR, *theme_dirs]
-    for folder in folders:
+    for folder in [*inputs.folders(root), CODE_DIR]:
         digest.update(b"\0folder\0" + str(folder).encode())
         for name, entry in _files(folder):
             digest.update(b"\0" + name.encode() + b"\0")

@@ -90,7 +90,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from .preview import serve
     return serve(args.root.resolve(), args.host, args.port, open_browser=args.open)
 
 

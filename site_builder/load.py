@@ -13,18 +13,22 @@ import functools
 import hashlib
 import os
 import re
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import yaml
 
+from . import inputs
 from .errors import Problems
+from .memo import NO_MEMO, NoMemo
 
 try:  # libyaml's C parser is several times faster; the pure-Python one is the fallback.
     from yaml import CSafeLoader as _YamlLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _YamlLoader
+    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
 
 # Limits on untrusted input; SECURITY.md lists them.
 MAX_YAML_BYTES = 1_000_000
@@ -33,6 +37,8 @@ MAX_PAGE_BYTES = 1_000_000
 MAX_YAML_VALUES = 50_000  # nodes visited, aliases counted each time they are used
 MAX_YAML_DEPTH = 40
 MAX_CLAIM_FILES = 100_000
+
+T = TypeVar("T")
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -125,7 +131,7 @@ class _Walk:
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self.scalar(node, path)
+        return self.scalar(cast(yaml.ScalarNode, node), path)
 
     def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict:
         out: dict = {}
@@ -168,7 +174,7 @@ class _Walk:
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_DEEP_BLOCK = re.compile(r"^[ \t?-]{%d}" % MAX_YAML_DEPTH, re.M)
+_DEEP_BLOCK = re.compile(rf"^[ \t?-]{{{MAX_YAML_DEPTH}}}", re.M)
 
 
 def _too_deep(text: str) -> tuple[int, int] | None:
@@ -186,8 +192,9 @@ def _too_deep(text: str) -> tuple[int, int] | None:
         for event in yaml.parse(text, Loader=_YamlLoader):
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
+                mark = event.start_mark
                 if depth > MAX_YAML_DEPTH:
-                    return event.start_mark.line + 1, event.start_mark.column + 1
+                    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
@@ -320,28 +327,46 @@ def _decode(rel: str, data: bytes, problems: Problems) -> str | None:
     return text
 
 
-def load_yaml_file(root: Path, file: Path, problems: Problems, *, required: bool = True) -> YamlDoc | None:
+def _by_stat(memo: NoMemo, kind: str, path: Path, entry_type: int, compute: Callable[[Problems], T],
+             problems: Problems, *key: Any) -> T:
+    """`compute`'s result, kept in the memo while `path` is the same entry, settled and unchanged since.
+
+    Anything else (a link, a missing file, a file changed within inputs.RACY_NS) is computed
+    afresh, so that `compute` says what is wrong with it, or sees its latest bytes.
+    """
+    sig = inputs.signature(path)
+    if sig is None or sig[0] != entry_type or not inputs.settled(sig):
+        return compute(problems)
+    return memo.get(kind, (str(path), sig, *key), compute, problems)
+
+
+def _read_text(root: Path, file: Path, limit: int, problems: Problems, memo: NoMemo) -> str | None:
+    """A file of the root as text, read again only when its stat says that it may have changed."""
+    def read(found: Problems) -> str | None:
+        data = _read(root, file, limit, found)
+        return None if data is None else _decode(relpath(root, file), data, found)
+    return _by_stat(memo, "text", file, stat.S_IFREG, read, problems, limit)
+
+
+def load_yaml_file(root: Path, file: Path, problems: Problems, *, required: bool = True,
+                   memo: NoMemo = NO_MEMO) -> YamlDoc | None:
+    """One YAML file; the same text parses to the same YamlDoc object while the memo keeps it."""
     rel = relpath(root, file)
     if not file.exists() and not file.is_symlink():
         if required:
             problems.add(rel, 0, 0, "is missing", f"create {rel}; see the README for what it holds")
         return None
-    data = _read(root, file, MAX_YAML_BYTES, problems)
-    if data is None:
-        return None
-    text = _decode(rel, data, problems)
+    text = _read_text(root, file, MAX_YAML_BYTES, problems, memo)
     if text is None:
         return None
-    return parse_yaml(rel, text.lstrip("\ufeff"), problems)
+    text = text.lstrip("\ufeff")
+    return memo.get("yaml", (rel, text), lambda found: parse_yaml(rel, text, found), problems)
 
 
-def load_page(root: Path, file: Path, problems: Problems) -> PageDoc | None:
+def load_page(root: Path, file: Path, problems: Problems, memo: NoMemo = NO_MEMO) -> PageDoc | None:
     """A markdown page whose front matter (between --- lines) is YAML."""
     rel = relpath(root, file)
-    data = _read(root, file, MAX_PAGE_BYTES, problems)
-    if data is None:
-        return None
-    text = _decode(rel, data, problems)
+    text = _read_text(root, file, MAX_PAGE_BYTES, problems, memo)
     if text is None:
         return None
     lines = text.lstrip("\ufeff").split("\n")
@@ -357,7 +382,12 @@ def load_page(root: Path, file: Path, problems: Problems) -> PageDoc | None:
     return PageDoc(file.stem, rel, meta, "\n".join(lines[end + 1:]), end + 2)
 
 
-def load_seed(root: Path, file: Path, problems: Problems) -> Seed | None:
+def load_seed(root: Path, file: Path, problems: Problems, memo: NoMemo = NO_MEMO) -> Seed | None:
+    """A seed; the same Seed object while its file is unchanged and the memo keeps it."""
+    return _by_stat(memo, "seed", file, stat.S_IFREG, lambda found: _read_seed(root, file, found), problems)
+
+
+def _read_seed(root: Path, file: Path, problems: Problems) -> Seed | None:
     rel = relpath(root, file)
     data = _read(root, file, MAX_SEED_BYTES, problems)
     if data is None:
@@ -368,7 +398,12 @@ def load_seed(root: Path, file: Path, problems: Problems) -> Seed | None:
     return Seed(file.stem, rel, text, hashlib.sha256(data).hexdigest())
 
 
-def _listing(root: Path, folder: Path, pattern: str, problems: Problems) -> list[Path]:
+def _listing(root: Path, folder: Path, pattern: str, problems: Problems, memo: NoMemo) -> list[Path]:
+    return _by_stat(memo, "listing", folder, stat.S_IFDIR, lambda found: _list(root, folder, pattern, found),
+                    problems, pattern)
+
+
+def _list(root: Path, folder: Path, pattern: str, problems: Problems) -> list[Path]:
     if not _inside(root, folder.resolve()):
         problems.add(relpath(root, folder), 0, 0, "is a symbolic link to a place outside the site root",
                      "make it a real folder of the site")
@@ -378,22 +413,26 @@ def _listing(root: Path, folder: Path, pattern: str, problems: Problems) -> list
     return sorted(folder.glob(pattern))
 
 
-def load_site(root: Path) -> tuple[Loaded, Problems]:
-    """Read every input of a site root; problems are collected, not raised."""
+def load_site(root: Path, memo: NoMemo = NO_MEMO) -> tuple[Loaded, Problems]:
+    """Read every input of a site root; problems are collected, not raised.
+
+    With a memo, a file whose stat is unchanged since the memo's last build is not read again
+    (the caller drops the memo when a folder of inputs.READ_FOLDERS is swapped for another).
+    """
     problems = Problems()
     root = Path(root)
     _resolved_folder.cache_clear()  # folders can be swapped for links between two builds of `serve`
-    content, seeds_dir = root / "content", root / "seeds"
+    content = root / inputs.CONTENT
     if not content.is_dir():
-        problems.add("content", 0, 0, f"there is no content/ folder in {root}",
-                     "pass --root with a folder that holds content/ and seeds/")
-    site = load_yaml_file(root, content / "site.yaml", problems)
-    verdicts = load_yaml_file(root, content / "verdicts.yaml", problems)
-    sources = load_yaml_file(root, seeds_dir / "sources.yaml", problems)
+        problems.add(inputs.CONTENT, 0, 0, f"there is no {inputs.CONTENT}/ folder in {root}",
+                     f"pass --root with a folder that holds {inputs.CONTENT}/ and {inputs.SEEDS}/")
+    site = load_yaml_file(root, root / inputs.SITE_FILE, problems, memo=memo)
+    verdicts = load_yaml_file(root, root / inputs.VERDICTS_FILE, problems, memo=memo)
+    sources = load_yaml_file(root, root / inputs.SOURCES_FILE, problems, memo=memo)
 
-    claim_files = _listing(root, content / "claims", "*", problems)
+    claim_files = _listing(root, root / inputs.CLAIMS_DIR, "*", problems, memo)
     if len(claim_files) > MAX_CLAIM_FILES:
-        problems.add("content/claims", 0, 0, f"holds {len(claim_files):,} files, over the limit of {MAX_CLAIM_FILES:,}",
+        problems.add(inputs.CLAIMS_DIR, 0, 0, f"holds {len(claim_files):,} files, over the limit of {MAX_CLAIM_FILES:,}",
                      "split the site")
         claim_files = claim_files[:MAX_CLAIM_FILES]
     claims = []
@@ -404,24 +443,23 @@ def load_site(root: Path) -> tuple[Loaded, Problems]:
         if file.suffix == ".yml":
             problems.add(rel, 0, 0, "claim files end in .yaml", f"rename it to {file.stem}.yaml")
             continue
-        if file.suffix != ".yaml":
-            if not file.is_dir():
-                problems.add(rel, 0, 0, "is not a claim file", "claim files are named <id>.yaml; move other files elsewhere",
-                             severity="warning")
-                continue
-        doc = load_yaml_file(root, file, problems)
+        if file.suffix != ".yaml" and not file.is_dir():
+            problems.add(rel, 0, 0, "is not a claim file", "claim files are named <id>.yaml; move other files elsewhere",
+                         severity="warning")
+            continue
+        doc = load_yaml_file(root, file, problems, memo=memo)
         if doc is not None:
             claims.append(doc)
 
     pages = []
-    for file in _listing(root, content / "pages", "*.md", problems):
-        page = load_page(root, file, problems)
+    for file in _listing(root, root / inputs.PAGES_DIR, "*.md", problems, memo):
+        page = load_page(root, file, problems, memo)
         if page is not None:
             pages.append(page)
 
     seeds = {}
-    for file in _listing(root, seeds_dir, "*.txt", problems):
-        seed = load_seed(root, file, problems)
+    for file in _listing(root, root / inputs.SEEDS, "*.txt", problems, memo):
+        seed = load_seed(root, file, problems, memo)
         if seed is not None:
             seeds[seed.id] = seed
     return Loaded(root, site, verdicts, sources, claims, pages, seeds), problems

@@ -1,6 +1,7 @@
 """The stages in order: load, validate, anchor, render, write. Each takes plain data."""
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -9,9 +10,11 @@ from urllib.parse import urlsplit
 from . import build_cache
 from .anchor import Anchor, anchor_claims
 from .errors import Problems, display_path
+from .inputs import Theme
 from .load import YamlDoc, load_site
-from .model import Model
-from .render import OutputFile, TemplateFailed, Theme, render_site, stream_site
+from .memo import NO_MEMO, NoMemo, Same
+from .model import Claim, Model
+from .render import OutputFile, TemplateFailed, render_site, stream_site
 from .search import SearchIndexFailed, index_site
 from .structured import lint_claim_review
 from .validate import validate
@@ -32,10 +35,13 @@ class Checked:
         return (self.model is not None or self.up_to_date) and not self.problems.errors
 
 
-def check(root: Path, base_url: str | None = None) -> Checked:
-    """Load, validate and anchor: everything short of producing pages."""
-    loaded, problems = load_site(Path(root))
-    model, found = validate(loaded)
+def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Checked:
+    """Load, validate and anchor: everything short of producing pages.
+
+    `memo` is what the stages may reuse from a previous check (see memo.py); by default nothing.
+    """
+    loaded, problems = load_site(Path(root), memo)
+    model, found = validate(loaded, memo)
     problems.extend(found)
     if model is None:
         return Checked(problems)
@@ -43,12 +49,16 @@ def check(root: Path, base_url: str | None = None) -> Checked:
         model.site = replace(model.site, base_url=base_url.rstrip("/") + "/")
     _check_robots_place(model.site.base_url, bool(base_url), loaded.site, problems)
     # Every claim that could be read is anchored, errors or not: every misquote in the same run.
-    anchors, found = anchor_claims(model)
+    anchors, found = anchor_claims(model, memo)
     problems.extend(found)
     if problems.errors:
         return Checked(problems)
+    # What the lint reads besides the claim: the site, the verdict scale and the sources.
+    site = (model.site, tuple(model.verdicts), tuple(sorted(model.sources.items())))
+    site = memo.get("lint context", site, lambda _: site)  # the same object while equal: cheap keys
     for claim in model.claims:
-        for _field, message, hint in lint_claim_review(model, claim):
+        lint = memo.get("lint", (Same(claim), Same(site)), functools.partial(_lint, model, claim))
+        for _field, message, hint in lint:
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
     return Checked(problems, model, anchors)
 
@@ -67,6 +77,10 @@ def _check_robots_place(base_url: str, given: bool, site_doc: YamlDoc | None, pr
                  f"find the sitemap", severity="warning")
 
 
+def _lint(model: Model, claim: Claim, _: Problems) -> list[tuple[str, str, str]]:
+    return lint_claim_review(model, claim)
+
+
 def render(root: Path, checked: Checked, workers: int = 1) -> list[OutputFile]:
     assert checked.model is not None
     return render_site(checked.model, checked.anchors, Theme.for_root(Path(root)), workers)
@@ -79,13 +93,12 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     `out` is as that build left it, there is nothing to do.
     """
     theme = Theme.for_root(Path(root))
-    digest = build_cache.input_digest(Path(root), [*theme.template_dirs, *theme.static_dirs],
-                                      {"base_url": base_url, "search": search})
+    digest = build_cache.input_digest(Path(root), {"base_url": base_url, "search": search})
     problems = build_cache.current_problems(Path(root), Path(out), digest)
     if problems is not None:
         return Checked(problems, up_to_date=True)
     checked = check(root, base_url)
-    if not checked.ok:
+    if checked.model is None or not checked.ok:
         return checked
     language = checked.model.site.language
     try:

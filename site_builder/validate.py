@@ -23,6 +23,7 @@ from jsonschema.exceptions import ValidationError
 
 from .errors import Problems
 from .load import SLUG, Loaded, YamlDoc
+from .memo import NO_MEMO, NoMemo, Same
 from .model import (
     Appearance,
     Claim,
@@ -79,17 +80,24 @@ def is_valid_fast(name: str, data: Any) -> bool:
         return False
 
 
-def validate(loaded: Loaded) -> tuple[Model | None, Problems]:
+def validate(loaded: Loaded, memo: NoMemo = NO_MEMO) -> tuple[Model | None, Problems]:
     """Check everything. The model holds every claim that could be read, errors or not, so that
     later checks still run on it (a misquote is reported in the same run as a typo); it is None
-    when the site or the verdicts failed, and is never rendered while `problems` has errors."""
+    when the site or the verdicts failed, and is never rendered while `problems` has errors.
+
+    With a memo, a check is not run again on the same objects (the loader's memo gives the same
+    parsed file while the file is unchanged).
+    """
     problems = Problems()
-    site = _check_site(loaded.site, problems)
-    verdicts = _check_verdicts(loaded.verdicts, problems)
-    sources = _check_sources(loaded, problems)
-    claims = [c for c in (_check_claim(doc, verdicts, sources, problems) for doc in loaded.claims) if c]
-    _check_tag_spellings(claims, loaded, problems)
-    _check_claimant_slugs(claims, loaded, problems)
+    site = memo.get("site", Same(loaded.site), lambda found: _check_site(loaded.site, found), problems)
+    verdicts = memo.get("verdicts", Same(loaded.verdicts), lambda found: _check_verdicts(loaded.verdicts, found),
+                        problems)
+    sources = memo.get("sources", (Same(loaded.sources), *(Same(s) for _, s in sorted(loaded.seeds.items()))),
+                       lambda found: _check_sources(loaded, found), problems)
+    claims = [c for c in (check_claim(doc, verdicts, sources, problems, memo) for doc in loaded.claims) if c]
+    every_claim = (tuple(Same(c) for c in claims), tuple(Same(d) for d in loaded.claims))
+    memo.get("tags", every_claim, lambda found: _check_tag_spellings(claims, loaded, found), problems)
+    memo.get("claimant slugs", every_claim, lambda found: _check_claimant_slugs(claims, loaded, found), problems)
     pages = [p for p in (_check_page(page, problems) for page in loaded.pages) if p]
     _check_transparency_pages(pages, site, problems)
     if site is None or verdicts is None:
@@ -374,6 +382,17 @@ def _check_residue(doc: YamlDoc, seed_id: str, items: list, text: str, problems:
 
 
 # --- claims --------------------------------------------------------------------------------
+
+def check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source], problems: Problems,
+                memo: NoMemo = NO_MEMO) -> Claim | None:
+    """One claim file, checked against the verdicts and the ids of the sources (nothing else of the site)."""
+    def equal_context(_: Problems) -> tuple:
+        value = (None if verdicts is None else tuple(verdicts), frozenset(sources))
+        return memo.get("claim context", value, lambda _: value)  # the same object while equal: cheap keys
+    context = memo.get("claim context of", (Same(verdicts), Same(sources)), equal_context)
+    return memo.get("claim", (Same(doc), Same(context)), lambda found: _check_claim(doc, verdicts, sources, found),
+                    problems)
+
 
 def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source],
                  problems: Problems) -> Claim | None:

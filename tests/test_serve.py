@@ -16,8 +16,10 @@ import pytest
 from conftest import PROJECT
 
 from site_builder import pipeline
-from site_builder.incremental import Builder
-from site_builder.serve import PreviewServer
+from site_builder.preview import PreviewServer
+from site_builder.preview.app import PreviewApp
+from site_builder.preview.builder import Builder
+from site_builder.preview.hub import ReloadHub, State
 
 CLAIM = "iraqi-factions-sent-fighters"  # a claim of the embedded site
 OTHER = "irgc-request-refused"
@@ -94,13 +96,10 @@ def test_an_edited_claim_is_served_at_its_url(server: PreviewServer, site_root: 
     assert f'<script src="/livereload.js" data-epoch="{server.epoch}" defer></script>'.encode() in body
 
 
-def test_a_save_reloads_the_pages_it_changed_and_only_those(server: PreviewServer, site_root: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_save_reloads_the_pages_it_changed_and_only_those(server: PreviewServer, site_root: Path) -> None:
     import threading
 
-    from site_builder import serve
-
-    monkeypatch.setattr(serve, "POLL_TIMEOUT", 3.0)  # how long an unchanged page's request waits
+    server.app.poll_timeout = 3.0  # how long an unchanged page's request waits
     epoch = server.epoch
     polls = {"edited": f"/livereload/{epoch}?page=/claims/{CLAIM}/", "index": f"/livereload/{epoch}?page=/",
              "other": f"/livereload/{epoch}?page=/claims/{OTHER}/", "any": f"/livereload/{epoch}"}
@@ -174,24 +173,32 @@ def test_anything_but_a_valid_edit_of_claims_waits_for_the_build(site_root: Path
     assert builder.edited_claim_pages([str(p) for p in changed]) is None
 
 
-def test_pretty_urls_404_content_types_and_no_store(server: PreviewServer) -> None:
-    status, headers, _ = fetch(server, f"/claims/{CLAIM}")
-    assert status == 302 and headers["location"] == f"/claims/{CLAIM}/"
-    assert fetch(server, f"/claims/{CLAIM}?from=feed")[1]["location"] == f"/claims/{CLAIM}/?from=feed"
+@pytest.fixture
+def app(site_root: Path) -> PreviewApp:
+    """The preview's HTTP answers over the first build of the site, without a socket or a watcher."""
+    hub = ReloadHub()
+    hub.publish(State(1, Builder(site_root, "http://127.0.0.1:9999/").build().snapshot))
+    hub.ready.set()
+    return PreviewApp(hub, site_root, print)
 
-    status, headers, body = fetch(server, "/no/such/page/")
-    assert status == 404 and headers["content-type"] == "text/html; charset=utf-8"
-    assert b"Page not found" in body and b"/livereload.js" in body
 
-    index = fetch(server, "/")[2].decode("utf-8")
+def test_pretty_urls_404_and_content_types(app: PreviewApp) -> None:
+    moved = app.respond(f"/claims/{CLAIM}")
+    assert moved.status == 302 and dict(moved.headers)["Location"] == f"/claims/{CLAIM}/"
+    assert dict(app.respond(f"/claims/{CLAIM}?from=feed").headers)["Location"] == f"/claims/{CLAIM}/?from=feed"
+
+    missing = app.respond("/no/such/page/")
+    assert missing.status == 404 and missing.content_type == "text/html; charset=utf-8"
+    assert b"Page not found" in missing.body and b"/livereload.js" in missing.body
+
+    index = app.respond("/").body.decode("utf-8")
     assets = re.findall(r'(?:href|src)="\./(static/[^"]+)"', index)
     expected = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
     seen = set()
     for asset in assets:
         suffix = Path(asset).suffix
-        status, headers, _ = fetch(server, "/" + asset)
-        assert status == 200, asset
-        assert headers["content-type"] == expected[suffix], asset
+        answer = app.respond("/" + asset)
+        assert (answer.status, answer.content_type) == (200, expected[suffix]), asset
         seen.add(suffix)
     assert {".css", ".js"} <= seen
     for path, content_type in [("/", "text/html; charset=utf-8"), ("/feed.xml", "application/xml; charset=utf-8"),
@@ -199,9 +206,12 @@ def test_pretty_urls_404_content_types_and_no_store(server: PreviewServer) -> No
                                ("/robots.txt", "text/plain; charset=utf-8"),
                                ("/livereload.js", "text/javascript; charset=utf-8"),
                                ("/livereload.css", "text/css; charset=utf-8")]:
-        status, headers, _ = fetch(server, path)
-        assert (status, headers["content-type"]) == (200, content_type), path
+        answer = app.respond(path)
+        assert (answer.status, answer.content_type) == (200, content_type), path
+    assert app.respond("/livereload/0", head=True).body == b"1\n"  # a newer build: answered at once
 
+
+def test_every_answer_says_no_store_and_head_has_no_body(server: PreviewServer) -> None:
     for path in ["/", f"/claims/{CLAIM}", "/nope", "/feed.xml", "/livereload.js", f"/livereload/{server.epoch - 1}",
                  "/../x"]:
         status, headers, _ = fetch(server, path)
@@ -210,14 +220,14 @@ def test_pretty_urls_404_content_types_and_no_store(server: PreviewServer) -> No
     assert status == 200 and body == b"" and int(headers["content-length"]) > 1000
 
 
-def test_path_traversal_is_refused(server: PreviewServer, site_root: Path) -> None:
+def test_path_traversal_is_refused(app: PreviewApp, site_root: Path) -> None:
     secret = (site_root / "content" / "site.yaml").read_bytes()[:40]
     for path in ["/../content/site.yaml", "/claims/../../content/site.yaml", "/%2e%2e/content/site.yaml",
                  "/static/..%2f..%2fcontent%2fsite.yaml", "/./index.html", "/claims%5c..%5c..%5csite.yaml",
                  "/%00", "/%ff%fe"]:
-        status, _, body = fetch(server, path)
-        assert status == 400, path
-        assert secret not in body
+        answer = app.respond(path)
+        assert answer.status == 400, path
+        assert secret not in answer.body
 
 
 def test_the_page_adds_only_files_from_self_for_the_csp(server: PreviewServer) -> None:
@@ -308,6 +318,43 @@ def test_a_burst_of_saves_makes_one_rebuild(site_root: Path) -> None:
         assert "edited claim page(s) shown in" in builds[1], builds[1]
     finally:
         running.stop()
+
+
+def test_a_template_error_in_the_preview_is_shown_at_its_file_and_line(server: PreviewServer,
+                                                                      site_root: Path) -> None:
+    text = (PROJECT / "templates" / "claim.html").read_text(encoding="utf-8")
+    line = text[: text.index("<h1>{{ claim.claim }}</h1>")].count("\n") + 1
+    change(server, lambda: _override_template(site_root, "claim.html", "<h1>{{ claim.claim }}</h1>",
+                                              "<h1>{{ claim.claim.nickname }}</h1>"))
+    settle(server)
+    status, _, body = fetch(server, f"/claims/{CLAIM}/")  # fails at run time: the last good page, and where
+    panel = html.unescape(overlay(body))
+    assert status == 200 and f"templates/claim.html:{line}</p>" in panel
+    assert "has no attribute 'nickname'" in panel and f"{line} | " in panel  # the template's line itself
+    assert "Traceback" not in panel
+
+    change(server, lambda: _override_template(site_root, "claim.html", "{% if comparisons %}",
+                                              "{% if comparisons %}{% endfor %}"))
+    line = text[: text.index("{% if comparisons %}")].count("\n") + 1
+    panel = html.unescape(overlay(fetch(server, "/")[2]))  # a syntax error: on every page
+    assert f"templates/claim.html:{line}</p>" in panel and "template syntax error" in panel
+
+
+def test_a_folder_swapped_for_a_link_is_read_again_and_said(site_root: Path, tmp_path_factory,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from site_builder import inputs
+
+    monkeypatch.setattr(inputs, "RACY_NS", 0)  # files just written count as settled: their stat is trusted
+    builder = Builder(site_root, "http://127.0.0.1:9999/")
+    assert builder.build().ok and builder.build().note == ""
+    outside = tmp_path_factory.mktemp("elsewhere") / "content"
+    shutil.move(site_root / "content", outside)
+    (site_root / "content").symlink_to(outside)  # the same files, by the same inodes, now outside the root
+    result = builder.build()
+    assert "replaced" in result.note
+    expected = pipeline.check(site_root, "http://127.0.0.1:9999/")
+    assert not result.ok and sorted(result.checked.problems.items) == sorted(expected.problems.items)
+    assert any("outside the site root" in p.message for p in expected.problems.errors)
 
 
 # --- incremental == full --------------------------------------------------------------------
@@ -401,7 +448,6 @@ def _override_static(root: Path) -> None:
 def test_the_builder_alone_matches_check_and_render_problems_included(site_root: Path) -> None:
     """Without the server: the same problems as pipeline.check, broken or not, and the same files."""
     builder = Builder(site_root, "http://127.0.0.1:9999/")
-    assert builder.full_reason is None
     claims = site_root / "content" / "claims"
 
     def same() -> None:
