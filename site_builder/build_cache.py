@@ -1,6 +1,8 @@
-"""A record of the last good build, so that building unchanged input again does nothing.
+"""The build cache's folder (<root>/.cache/site-builder/ unless told otherwise), and in it a record
+of the last good build, so that building unchanged input again does nothing; the memo of the
+last build (memo.py) and the search index's shards (search.py) are kept there too.
 
-The record lives in <root>/.cache/site-builder/last-build.json and holds a digest of every
+The record, last-build.json, holds a digest of every
 input (content, seeds, templates, static files, the generator's own code and the build's
 options) and, for every file of the output, its size and modification time. It is trusted
 only when the digest matches the input read now and the output folder is exactly as that
@@ -12,15 +14,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import asdict
+from importlib import metadata
 from pathlib import Path
 
 from . import inputs
 from .errors import Problem, Problems
 
-RECORD = Path(".cache") / "site-builder" / "last-build.json"
+DEFAULT_FOLDER = Path(".cache") / "site-builder"  # under the root
+RECORD = "last-build.json"
+MEMO = "memo.pickle"
+SHARDS = "search"  # the search index's shards, by the digest of their pages
 CODE_DIR = Path(__file__).resolve().parent
 FORMAT = 1
+LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pyyaml", "jsonschema", "fastjsonschema", "rapidfuzz", "pagefind",
+             "pagefind_bin_extended")  # requirements.txt's, and what they bring that writes output
 
 
 def _files(folder: Path) -> list[tuple[str, os.DirEntry]]:
@@ -65,6 +74,22 @@ def input_digest(root: Path, options: dict) -> str:
     return digest.hexdigest()
 
 
+def tool_version() -> str:
+    """What the generator is, for the build cache: its code, the Python running it, and the versions
+    of the libraries whose output it publishes (a new Jinja or Pagefind may write other bytes)."""
+    digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
+    for name in LIBRARIES:
+        try:
+            digest.update(f"\0{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"\0{name}=none".encode())
+    for name, entry in _files(CODE_DIR):
+        digest.update(b"\0" + name.encode() + b"\0")
+        with open(entry.path, "rb") as file:
+            digest.update(file.read())
+    return digest.hexdigest()
+
+
 def _output_state(out: Path) -> dict[str, list[int]]:
     state = {}
     for name, entry in _files(out):
@@ -73,10 +98,15 @@ def _output_state(out: Path) -> dict[str, list[int]]:
     return state
 
 
-def current_problems(root: Path, out: Path, digest: str) -> Problems | None:
+def folder(root: Path, given: Path | None = None) -> Path:
+    """Where a build of `root` keeps its cache: the folder given, or the root's own."""
+    return Path(given) if given is not None else Path(root) / DEFAULT_FOLDER
+
+
+def current_problems(cache: Path, out: Path, digest: str) -> Problems | None:
     """The problems of the last build if its record still holds for this input and output; else None."""
     try:
-        record = json.loads((root / RECORD).read_text(encoding="utf-8"))
+        record = json.loads((cache / RECORD).read_text(encoding="utf-8"))
         if record["format"] != FORMAT or record["input"] != digest or record["out"] != str(out.absolute()):
             return None
         if record["output"] != _output_state(out):
@@ -86,11 +116,11 @@ def current_problems(root: Path, out: Path, digest: str) -> Problems | None:
         return None  # no record, or a damaged one: build
 
 
-def remember(root: Path, out: Path, digest: str, problems: Problems) -> None:
+def remember(cache: Path, out: Path, digest: str, problems: Problems) -> None:
     """Record a good build; a record that cannot be written only costs the next build its shortcut."""
     record = {"format": FORMAT, "input": digest, "out": str(out.absolute()), "output": _output_state(out),
               "problems": [asdict(p) for p in problems.sorted()]}
-    path = root / RECORD
+    path = cache / RECORD
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")

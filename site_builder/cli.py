@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import pipeline
+from . import build_cache, pipeline
 from .errors import Problems
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -31,6 +31,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: _site/ in the root)")
     build.add_argument("--base-url", help="where the site will be published, overriding content/site.yaml")
     build.add_argument("--no-search", action="store_true", help="skip the search index (pagefind/)")
+    _cache_options(build)
 
     check = commands.add_parser("check", help="report every problem in the content, write nothing")
     check.add_argument("--root", type=Path, default=PROJECT_DIR)
@@ -42,6 +43,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--open", action="store_true", help="open the site in a browser")
+    _cache_options(serve)
 
     new = commands.add_parser("new", help="start a new file from a commented skeleton")
     new.add_argument("kind", choices=["claim"])
@@ -52,6 +54,18 @@ def make_parser() -> argparse.ArgumentParser:
     pin.add_argument("seed", help="the seed's id (its file name without .txt)")
     pin.add_argument("--root", type=Path, default=PROJECT_DIR)
     return parser
+
+
+def _cache_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cache-dir", type=Path,
+                        help="the build cache's folder, shared by build and serve (default: .cache/site-builder/ "
+                             "in the root)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="a cold build: neither read nor write the build cache")
+
+
+def _cache(args: argparse.Namespace) -> Path | None:
+    return None if args.no_cache else build_cache.folder(args.root.resolve(), args.cache_dir)
 
 
 def _report(problems: Problems, fmt: str = "text") -> None:
@@ -66,7 +80,7 @@ def _summary(problems: Problems) -> str:
 def cmd_build(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     out = args.out or root / "_site"
-    checked = pipeline.build(root, out, args.base_url, search=not args.no_search)
+    checked = pipeline.build(root, out, args.base_url, search=not args.no_search, cache=_cache(args))
     _report(checked.problems)
     if not checked.ok:
         print(f"build failed: {_summary(checked.problems)}; {out} was left as it was", file=sys.stderr)
@@ -91,7 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .preview import serve
-    return serve(args.root.resolve(), args.host, args.port, open_browser=args.open)
+    return serve(args.root.resolve(), args.host, args.port, open_browser=args.open, cache=_cache(args))
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -13,11 +13,23 @@ result says what is wrong with its input as often as a computed one.
 A key must be hashable and must hold everything the result depends on. Objects the memo gave
 out before can be keyed by identity with `Same(obj)`: cheap for large values (a parsed file,
 a validated claim) that the memo itself keeps identical while their input is.
+
+A memo is kept on disk between runs by `save_memo` and `load_memo` (the build cache): one
+pickle of what the last build used, whose keys hold what each value was made from. Saved
+whole after a good build, into a new file renamed over the old one, with a digest of its
+bytes at the end and the tool's version at the start: a file of another version, cut
+short or changed in any byte is not used, and a build killed before its end never saves.
+Identity keys survive the round trip: a `Same` and the value it stands for are one object
+in the pickle, and are one object again when it is read.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 from .errors import Problem, Problems
 
@@ -38,9 +50,16 @@ class Same:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Same) and other.obj is self.obj
 
+    def __reduce__(self) -> tuple[type[Same], tuple[Any]]:
+        return Same, (self.obj,)  # read back, it stands for the object read back with it
+
 
 class NoMemo:
     """Keeps nothing: every `get` computes."""
+
+    def has(self, kind: str, key: Hashable) -> bool:
+        """Whether `get` would give a kept value rather than compute one."""
+        return False
 
     def get(self, kind: str, key: Hashable, compute: Callable[[Problems], T], problems: Problems | None = None) -> T:
         found = problems if problems is not None else Problems()
@@ -67,6 +86,9 @@ class Memo(NoMemo):
     def new_build(self) -> None:
         self._kept, self._used = self._used, {}
 
+    def has(self, kind: str, key: Hashable) -> bool:
+        return (kind, key) in self._used or (kind, key) in self._kept
+
     def get(self, kind: str, key: Hashable, compute: Callable[[Problems], T], problems: Problems | None = None) -> T:
         entry = self._used.get((kind, key))
         if entry is None:
@@ -80,3 +102,72 @@ class Memo(NoMemo):
                 raise ValueError(f"the {kind} computation reports problems, but was given nowhere to put them")
             problems.items.extend(entry[1])
         return entry[0]
+
+
+_MAGIC = b"site-builder memo 1\n"
+_DIGEST = 32  # bytes of blake2b at the end of the file
+
+
+class _Hashing:
+    """A file writer that keeps a digest of what went through it."""
+
+    def __init__(self, file: IO[bytes]):
+        self.file, self.digest = file, hashlib.blake2b(digest_size=_DIGEST)
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.file.write(data)
+
+
+def save_memo(memo: Memo, path: Path, version: str) -> None:
+    """Keep what the memo's last build used in `path`, for a build of the same `version`.
+
+    Written beside, then renamed over the old file: a reader sees the old file or the new one.
+    The pickle is written as it is made, so that saving needs no second copy of the memo in memory.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as file:
+            writer = _Hashing(file)
+            writer.write(_MAGIC + version.encode() + b"\n")
+            pickle.dump(memo._used, writer, protocol=pickle.HIGHEST_PROTOCOL)
+            file.write(writer.digest.digest())
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def load_memo(path: Path, version: str) -> tuple[Memo, str]:
+    """The memo saved in `path` by a build of `version`, or an empty one with the reason why.
+
+    The file's digest is checked before a byte of it is unpickled.
+    """
+    memo = Memo()
+    header = _MAGIC + version.encode() + b"\n"
+    try:
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if file.read(len(header)) != header:
+                return memo, "it was written by another version of the generator"
+            digest = hashlib.blake2b(header, digest_size=_DIGEST)
+            left = size - len(header) - _DIGEST
+            while left > 0:
+                chunk = file.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                left -= len(chunk)
+            if left or file.read() != digest.digest():
+                return memo, "it is cut short or damaged"
+            file.seek(len(header))
+            memo._kept = pickle.load(file)
+    except FileNotFoundError:
+        return memo, "there is none yet"
+    except OSError as exc:
+        return memo, f"it cannot be read ({exc.strerror})"
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+        return Memo(), "it does not hold what this version wrote"
+    return memo, ""

@@ -12,7 +12,7 @@ from .anchor import Anchor, anchor_claims
 from .errors import Problems, display_path
 from .inputs import Theme
 from .load import YamlDoc, load_site
-from .memo import NO_MEMO, NoMemo, Same
+from .memo import NO_MEMO, Memo, NoMemo, Same, load_memo, save_memo
 from .model import Claim, Model
 from .render import OutputFile, TemplateFailed, render_site, stream_site
 from .search import SearchIndexFailed, index_site
@@ -86,26 +86,34 @@ def render(root: Path, checked: Checked, workers: int = 1) -> list[OutputFile]:
     return render_site(checked.model, checked.anchors, Theme.for_root(Path(root)), workers)
 
 
-def build(root: Path, out: Path, base_url: str | None = None, search: bool = True) -> Checked:
+def build(root: Path, out: Path, base_url: str | None = None, search: bool = True,
+          cache: Path | None = None) -> Checked:
     """Check, render and write; on any error the output folder is left as it was.
 
-    When nothing that the build reads has changed since the last good build into `out`, and
-    `out` is as that build left it, there is nothing to do.
+    `cache` is the build cache's folder (build_cache.folder), None for a cold build that neither
+    reads nor writes one. When nothing that the build reads has changed since the last good build
+    into `out`, and `out` is as that build left it, there is nothing to do. Otherwise what the last
+    build computed from the same input is taken from the cache's memo, and the search index's
+    shards whose pages are the same from its folder; the output is the same, byte for byte.
     """
     theme = Theme.for_root(Path(root))
     digest = build_cache.input_digest(Path(root), {"base_url": base_url, "search": search})
-    problems = build_cache.current_problems(Path(root), Path(out), digest)
-    if problems is not None:
-        return Checked(problems, up_to_date=True)
-    checked = check(root, base_url)
+    if cache is not None:
+        problems = build_cache.current_problems(cache, Path(out), digest)
+        if problems is not None:
+            return Checked(problems, up_to_date=True)
+    version = build_cache.tool_version()
+    memo: NoMemo = NO_MEMO if cache is None else load_memo(cache / build_cache.MEMO, version)[0]
+    checked = check(root, base_url, memo)
     if checked.model is None or not checked.ok:
         return checked
     language = checked.model.site.language
+    shards = None if cache is None else cache / build_cache.SHARDS
     try:
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
         # Files are written as they come, while the workers render the next ones.
-        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1)
-        write_site(files, out, finish=(lambda tree: index_site(tree, language)) if search else None)
+        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1, memo=memo)
+        write_site(files, out, finish=(lambda tree: index_site(tree, language, shards, version)) if search else None)
     except TemplateFailed as exc:
         checked.problems.add(display_path(Path(root), exc.filename), exc.line, 0, exc.message,
                              "fix the template; the site in the output folder was left as it was")
@@ -116,5 +124,15 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
                              "build with --no-search to publish without search, and report the problem")
         checked.model = None
         return checked
-    build_cache.remember(Path(root), Path(out), digest, checked.problems)
+    if cache is not None and isinstance(memo, Memo):
+        _keep(cache, memo, version, out, digest, checked.problems)
     return checked
+
+
+def _keep(cache: Path, memo: Memo, version: str, out: Path, digest: str, problems: Problems) -> None:
+    """Save the cache of a good build; a cache that cannot be written only costs the next build time."""
+    try:
+        save_memo(memo, cache / build_cache.MEMO, version)
+    except OSError:
+        return
+    build_cache.remember(cache, Path(out), digest, problems)

@@ -90,7 +90,7 @@ def site_plan(model: Model, assets: Assets) -> Plan:
         _page(urls.HOME, ("index", claims), "index", whole_site=True),
         _page(urls.CORRECTIONS, ("corrections", claims), "corrections", whole_site=True),
         _page(urls.SOURCES, ("sources", sources, source_counts), "sources_index", whole_site=True),
-        _page(urls.SEARCH, ("search",), "search", whole_site=True),
+        _page(urls.SEARCH, ("search", len(claims)), "search", whole_site=True),
         _page(urls.NOT_FOUND, ("404",), "not_found", whole_site=True),
     ]
     pages += [_page(urls.source(sid), ("source", source, tuple(cites[sid])), "source", source)

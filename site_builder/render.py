@@ -28,10 +28,12 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from . import urls
+from . import search, urls
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
+from .errors import Problems
 from .inputs import Theme
 from .markdown import render_inline, render_markdown
+from .memo import NO_MEMO, NoMemo, Same
 from .model import Appearance, Claim, ContentPage, Excerpt, Model, Source, Verdict
 from .plan import Page, site_plan
 from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
@@ -185,9 +187,11 @@ class Renderer:
     def search(self) -> OutputFile:
         # Pagefind runs its index as WebAssembly: the one page that needs 'wasm-unsafe-eval'.
         # A page of search results has nothing of its own to index: noindex, and out of the sitemap.
-        return self.page(urls.SEARCH, "search.html", "Search", noindex=True,
+        # The index's shards (search.py): the first one's UI, which merges the others' indexes.
+        bundles = search.bundles(len(self.model.claims))
+        return self.page(urls.SEARCH, "search.html", "Search", noindex=True, bundles=bundles,
                          csp=CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"),
-                         scripts=[urls.SEARCH_INDEX + "pagefind-ui.js", self.assets.url("search.js")])
+                         scripts=[bundles[0] + "pagefind-ui.js", self.assets.url("search.js")])
 
     def claim(self, claim: Claim) -> OutputFile:
         columns = []
@@ -510,12 +514,47 @@ def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> I
         _job = None
 
 
+def templates_key(theme: Theme) -> tuple:
+    """What the theme's templates are: every file's name, folder and digest. With the plan's keys,
+    it says when a page's bytes are the same as before."""
+    files = []
+    for folder in theme.template_dirs:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest = hashlib.blake2b(path.read_bytes(), digest_size=20).digest()
+                files.append((path.relative_to(folder).as_posix(), str(folder), digest))
+    return theme, tuple(files)
+
+
 def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,
-                workers: int = 1) -> Iterator[OutputFile]:
-    """Every file of the site's plan (plan.py), in the order they are rendered."""
+                workers: int = 1, memo: NoMemo = NO_MEMO) -> Iterator[OutputFile]:
+    """Every file of the site's plan (plan.py): the ones the memo keeps first, then the others as
+    they are rendered.
+
+    A page is kept by its key in the plan, with what every page shows and the templates' text.
+    """
     renderer = Renderer(model, anchors, theme)
-    renderer.prepare()  # before the workers fork
-    yield from render_pages(renderer, site_plan(model, renderer.assets).pages, workers)
+    plan = site_plan(model, renderer.assets)
+    shared = (plan.shared, templates_key(theme))
+    same = Same(memo.get("page shared", shared, lambda _: shared))  # the same object while equal: cheap keys
+    keys = {page.path: (same, page.key) for page in plan.pages}
+    kept = {page.path for page in plan.pages if memo.has("page", keys[page.path])}
+    missing = tuple(page for page in plan.pages if page.path not in kept)
+    for page in plan.pages:
+        if page.path in kept:
+            yield OutputFile(page.path, memo.get("page", keys[page.path], _never))
+    if missing:
+        renderer.prepare()  # before the workers fork
+        for file in render_pages(renderer, missing, workers):
+            yield OutputFile(file.path, memo.get("page", keys[file.path], functools.partial(_made, file.data)))
+
+
+def _made(data: bytes, _: Problems) -> bytes:
+    return data
+
+
+def _never(_: Problems) -> bytes:
+    raise AssertionError("a page the memo was found to keep")
 
 
 def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 HOME = ""
 SEARCH = "search/"
-SEARCH_INDEX = "pagefind/"  # the folder the search index is written to
+SEARCH_INDEX = "pagefind/"  # the folder the search index is written to, one folder a shard (search.py)
 SOURCES = "sources/"
 VERDICTS = "verdicts/"
 TAGS = "tags/"
@@ -43,6 +43,10 @@ def tag(name: str) -> str:
     return f"tags/{name}/"
 
 
+def search_shard(number: int) -> str:
+    return f"{SEARCH_INDEX}{number}/"
+
+
 def page(slug: str) -> str:
     """A page of content/pages: about/, methodology/..."""
     return f"{slug}/"
@@ -54,7 +58,7 @@ def _fixed(url: str) -> Callable[[], str]:
 
 # The names templates use: url('claim', claim.id), url('sources'), url('feed')...
 ROUTES: dict[str, Callable[..., str]] = {
-    "home": _fixed(HOME), "search": _fixed(SEARCH), "search_index": _fixed(SEARCH_INDEX),
+    "home": _fixed(HOME), "search": _fixed(SEARCH),
     "sources": _fixed(SOURCES), "verdicts": _fixed(VERDICTS), "tags": _fixed(TAGS),
     "corrections": _fixed(CORRECTIONS), "evidence": _fixed(EVIDENCE), "not_found": _fixed(NOT_FOUND),
     "feed": _fixed(FEED), "claims_json": _fixed(CLAIMS_JSON), "claim_reviews": _fixed(CLAIM_REVIEWS),

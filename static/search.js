@@ -3,9 +3,12 @@
   "use strict";
   var box = document.getElementById("search");
   if (!box || typeof PagefindUI === "undefined") return;
+  // The index comes in shards (one Pagefind index each): the first one's UI merges the others.
+  var bundles = box.getAttribute("data-bundles").split(" ");
   var ui = new PagefindUI({
     element: "#search",
-    bundlePath: box.getAttribute("data-bundle"),
+    bundlePath: bundles[0],
+    mergeIndex: bundles.slice(1).map(function (path) { return { bundlePath: path }; }),
     showSubResults: true,
     showImages: false,
     resetStyles: false,

@@ -25,7 +25,6 @@ starts again from an empty memo, and says so (`Build.note`).
 """
 from __future__ import annotations
 
-import hashlib
 import stat
 import threading
 from collections.abc import Iterable
@@ -35,16 +34,25 @@ from typing import Any
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
-from .. import inputs, pipeline
+from .. import build_cache, inputs, pipeline
 from ..anchor import Anchor, anchor_claim
 from ..errors import Problems, display_path
 from ..inputs import Theme
 from ..load import load_yaml_file
-from ..memo import Memo
+from ..memo import Memo, load_memo
 from ..model import Model
 from ..pipeline import Checked
 from ..plan import Page, claim_page, site_plan
-from ..render import Assets, OutputFile, Renderer, TemplateFailed, make_environment, render_page, static_files
+from ..render import (
+    Assets,
+    OutputFile,
+    Renderer,
+    TemplateFailed,
+    make_environment,
+    render_page,
+    static_files,
+    templates_key,
+)
 from ..validate import check_claim
 
 __all__ = ["Build", "Builder", "Snapshot"]
@@ -160,10 +168,12 @@ class Build:
 class Builder:
     """Builds one root again and again, reusing what did not change. One builder, one thread."""
 
-    def __init__(self, root: Path, base_url: str | None = None):
+    def __init__(self, root: Path, base_url: str | None = None, cache: Path | None = None):
+        """`cache`: the build cache's folder (build_cache.py); the first build starts from what the
+        last `build` there computed, read only: the preview keeps its pages in memory, not there."""
         self.root = Path(root).resolve()
         self.base_url = base_url
-        self.memo = Memo()
+        self.memo = Memo() if cache is None else load_memo(cache / build_cache.MEMO, build_cache.tool_version())[0]
         self.last_good: Snapshot | None = None
         self._edit_base: Snapshot | None = None  # the last build's snapshot, when it was good
         self._tree = inputs.tree_signature(self.root)
@@ -183,14 +193,14 @@ class Builder:
             return Build(checked, None, note=note)
         assert checked.model is not None
         theme = Theme.for_root(self.root)
-        templates_key, env, problems = self._templates(theme)
+        templates, env, problems = self._templates(theme)
         if env is None:
             checked.problems.extend(problems)
             return Build(Checked(checked.problems), None, note=note)
         assets = static_files(theme, checked.model)
         plan = site_plan(checked.model, assets)
         site = Site(checked.model, checked.anchors, theme, env, assets)
-        snapshot = Snapshot(site, {p.path: p for p in plan.pages}, (plan.shared, templates_key))
+        snapshot = Snapshot(site, {p.path: p for p in plan.pages}, (plan.shared, templates))
         dirty, reused = snapshot.carry_over(self.last_good)
         previous = self.last_good
         removed = () if previous is None else tuple(sorted(set(previous.pages) - set(snapshot.pages)))
@@ -258,13 +268,7 @@ class Builder:
         Compiling every template when one changes reports a syntax error at once, and freezes the
         environment, so that an older snapshot keeps rendering with the templates it was built with.
         """
-        files = []
-        for folder in theme.template_dirs:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    digest = hashlib.blake2b(path.read_bytes(), digest_size=20).digest()
-                    files.append((path.relative_to(folder).as_posix(), str(folder), digest))
-        key = (theme, tuple(files))
+        key = templates_key(theme)
         problems = Problems()
         if self._env is not None and self._env[0] == key:
             return key, self._env[1], problems

@@ -45,8 +45,9 @@ class PreviewServer:
     """Builds a root, serves it, and rebuilds on changes; `start()` and `stop()` for tests and `serve()`."""
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000, *, debounce: float = DEBOUNCE,
-                 out: TextIO | None = None):
+                 out: TextIO | None = None, cache: Path | None = None):
         self.root = Path(root).resolve()
+        self.cache = cache  # the build cache's folder, whose memo the first build starts from
         self.host = host
         self.requested_port = port
         self.reporter = Reporter(out)
@@ -89,7 +90,7 @@ class PreviewServer:
         Raises OSError when the address cannot be bound.
         """
         self._httpd = PreviewHTTPServer((self.host, self.requested_port), self.app)
-        self.builder = Builder(self.root, self.base_url)  # the base URL needs the port bound
+        self.builder = Builder(self.root, self.base_url, self.cache)  # the base URL needs the port bound
         self.watcher.start()  # before the first build, so that no save is missed
         self._spawn(self._build_loop, "preview-build")
         self._spawn(lambda: self._httpd.serve_forever(poll_interval=0.2), "preview-http")  # type: ignore[union-attr]
@@ -236,9 +237,9 @@ def _is_loopback(host: str) -> bool:
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False,
-          out: TextIO | None = None) -> int:
+          out: TextIO | None = None, cache: Path | None = None) -> int:
     """Run the preview until Ctrl-C; the exit code for the command line."""
-    server = PreviewServer(root, host, port, out=out)
+    server = PreviewServer(root, host, port, out=out, cache=cache)
     reporter = server.reporter
     reporter.say(f"building {server.root} ...")
     try:
