@@ -1,0 +1,143 @@
+"""The build cache: a build from it writes the same bytes as a cold build, whatever came before.
+
+Each build here starts with no output folder, as a CI job does that restores only the cache.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from site_builder import build_cache, pipeline, search
+
+CLAIM = "iraqi-factions-sent-fighters"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build(root: Path, out: Path, cache: Path | None) -> dict[str, bytes]:
+    shutil.rmtree(out, ignore_errors=True)
+    checked = pipeline.build(root, out, cache=cache)
+    assert checked.ok and not checked.up_to_date, checked.problems.render("text")
+    return tree(out)
+
+
+def assert_same_as_cold(root: Path, tmp_path: Path, cache: Path) -> dict[str, bytes]:
+    cached = build(root, tmp_path / "cached", cache)
+    cold = build(root, tmp_path / "cold", None)
+    assert sorted(cached) == sorted(cold)
+    differ = [path for path in cold if cached[path] != cold[path]]
+    assert not differ, differ
+    return cached
+
+
+def rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shards of 4 claim pages, so that the embedded site's index has several."""
+    monkeypatch.setattr(search, "SHARD_PAGES", 4)
+
+
+@pytest.mark.slow
+def test_a_cached_build_equals_a_cold_one_after_each_of_a_sequence_of_edits(site_root: Path, tmp_path: Path,
+                                                                             shards: None) -> None:
+    cache = tmp_path / "cache"
+    first = assert_same_as_cold(site_root, tmp_path, cache)
+    assert len([p for p in first if p.endswith("pagefind-entry.json")]) == 4  # 15 claims, 4 shards
+    claims = site_root / "content" / "claims"
+    claim = claims / f"{CLAIM}.yaml"
+    other = next(p for p in sorted(claims.glob("*.yaml")) if p != claim)
+    edits = [
+        lambda: rewrite(claim, "summary: >-\n", "summary: >-\n  Reviewed again.\n"),  # one claim's words
+        lambda: shutil.copy(other, claims / "a-copy-of-a-claim.yaml"),  # a claim added...
+        lambda: rewrite(claims / "a-copy-of-a-claim.yaml", 'claim: "', 'claim: "Copied, '),
+        lambda: (claims / "a-copy-of-a-claim.yaml").unlink(),  # ...and removed
+        lambda: rewrite(site_root / "content" / "site.yaml", 'title: "', 'title: "The '),  # on every page
+        lambda: rewrite(claim, "summary: >-\n  Reviewed again.\n", "summary: >-\n"),  # back to the first text...
+        lambda: rewrite(site_root / "content" / "site.yaml", 'title: "The ', 'title: "'),
+    ]
+    for edit in edits:
+        edit()
+        after = assert_same_as_cold(site_root, tmp_path, cache)
+        assert after != first or edit is edits[-1]
+    assert after == first  # ...the first site again
+
+
+def test_an_edited_claim_reindexes_only_its_own_shard(site_root: Path, tmp_path: Path, shards: None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    build(site_root, tmp_path / "out", cache)
+    indexed: list[list[str]] = []
+    real = search._index_shard
+    monkeypatch.setattr(search, "_index_shard", lambda folder, paths, *rest: (indexed.append(paths),
+                                                                               real(folder, paths, *rest)))
+    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    cached = build(site_root, tmp_path / "cached", cache)
+    edited = f"claims/{CLAIM}/index.html"
+    assert len(indexed) == 1 and edited in indexed[0]  # one Pagefind run, over the edited claim's shard
+    assert all(search.shard_of(path, 4) == search.shard_of(edited, 4) for path in indexed[0])
+    assert cached == build(site_root, tmp_path / "cold", None)
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "cut short", "another version", "empty"])
+def test_a_damaged_or_foreign_cache_is_not_used(site_root: Path, tmp_path: Path, damage: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    build(site_root, tmp_path / "first", cache)
+    # A cache whose pages say something else: used, they would be published.
+    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    memo = cache / build_cache.MEMO
+    data = memo.read_bytes()
+    if damage == "flip a byte":
+        memo.write_bytes(data[:len(data) // 2] + bytes([data[len(data) // 2] ^ 1]) + data[len(data) // 2 + 1:])
+    elif damage == "cut short":
+        memo.write_bytes(data[: len(data) - 100])
+    elif damage == "empty":
+        memo.write_bytes(b"")
+    else:
+        monkeypatch.setattr(build_cache, "tool_version", lambda: "another version")
+    for kept in (cache / build_cache.SHARDS).iterdir():  # and every kept search shard damaged
+        entry = kept / "pagefind-entry.json"
+        entry.write_bytes(entry.read_bytes().replace(b'"', b"'", 1))
+    assert_same_as_cold(site_root, tmp_path, cache)
+
+
+def test_a_build_that_fails_leaves_the_cache_as_it_was(site_root: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    build(site_root, tmp_path / "first", cache)
+    before = tree(cache)
+
+    def killed(*_: object) -> None:
+        raise search.SearchIndexFailed("killed")
+    monkeypatch.setattr(search, "_index_shard", killed)
+    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    assert not pipeline.build(site_root, tmp_path / "second", cache=cache).ok
+    assert tree(cache) == before
+
+
+def test_the_cache_folder_is_chosen_and_no_cache_builds_cold(site_root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "elsewhere"
+    out = tmp_path / "out"
+    run = run_cli("build", "--root", str(site_root), "--out", str(out), "--cache-dir", str(cache), "--no-search")
+    assert run.code == 0, run.err
+    assert (cache / build_cache.MEMO).is_file() and not (site_root / ".cache").exists()
+    shutil.rmtree(out)
+    kept = (cache / build_cache.MEMO).stat().st_mtime_ns
+    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    run = run_cli("build", "--root", str(site_root), "--out", str(out), "--no-cache", "--no-search",
+                  "--cache-dir", str(cache))
+    assert run.code == 0, run.err
+    assert (cache / build_cache.MEMO).stat().st_mtime_ns == kept and not (site_root / ".cache").exists()
+    run = run_cli("build", "--root", str(site_root), "--out", str(out), "--no-search")
+    assert run.code == 0, run.err
+    assert (site_root / build_cache.DEFAULT_FOLDER / build_cache.MEMO).is_file()
