@@ -17,8 +17,9 @@ a validated claim) that the memo itself keeps identical while their input is.
 A memo is kept on disk between runs by `save_memo` and `load_memo` (the build cache): one
 pickle of what the last build used, whose keys hold what each value was made from. Saved
 whole after a good build, into a new file renamed over the old one, with a digest of its
-bytes at the end and the tool's version at the start: a file of another version, cut
-short or changed in any byte is not used, and a build killed before its end never saves.
+bytes at the end and the tool's version at the start (`save_kept`, `load_kept`): a file of
+another version, cut short or changed in any byte is not used, and a build killed before
+its end never saves.
 Identity keys survive the round trip: a `Same` and the value it stands for are one object
 in the pickle, and are one object again when it is read.
 """
@@ -52,6 +53,23 @@ class Same:
 
     def __reduce__(self) -> tuple[type[Same], tuple[Any]]:
         return Same, (self.obj,)  # read back, it stands for the object read back with it
+
+
+class Hashed(tuple):
+    """A key that is hashed once, however often it is looked up: for keys that hold many objects
+    (a page made from every claim) and are asked for more than once (`has`, then `get`)."""
+
+    _hash: int
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
+
+    def __reduce__(self) -> tuple[type[Hashed], tuple[tuple]]:
+        return Hashed, (tuple(self),)  # hashes differ from one process to the next: never kept
 
 
 class NoMemo:
@@ -119,39 +137,35 @@ class _Hashing:
         return self.file.write(data)
 
 
-def save_memo(memo: Memo, path: Path, version: str) -> None:
-    """Keep what the memo's last build used in `path`, for a build of the same `version`.
-
-    Written beside, then renamed over the old file: a reader sees the old file or the new one.
-    The pickle is written as it is made, so that saving needs no second copy of the memo in memory.
-    """
+def save_kept(path: Path, version: str, value: Any) -> None:
+    """Keep `value` in `path` for a reader of the same `version`: written beside, then renamed over
+    the old file, so that a reader sees the old file or the new one, whole. Not synced: a file cut
+    short by a crash fails its digest, and is not used. The pickle is written as it is made, so
+    that saving needs no second copy of the value in memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as file:
             writer = _Hashing(file)
             writer.write(_MAGIC + version.encode() + b"\n")
-            pickle.dump(memo._used, writer, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, writer, protocol=pickle.HIGHEST_PROTOCOL)
             file.write(writer.digest.digest())
-            file.flush()
-            os.fsync(file.fileno())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 
 
-def load_memo(path: Path, version: str) -> tuple[Memo, str]:
-    """The memo saved in `path` by a build of `version`, or an empty one with the reason why.
+def load_kept(path: Path, version: str) -> tuple[Any, str]:
+    """The value kept in `path` by a writer of `version`, or None with the reason why.
 
     The file's digest is checked before a byte of it is unpickled.
     """
-    memo = Memo()
     header = _MAGIC + version.encode() + b"\n"
     try:
         with open(path, "rb") as file:
             size = os.fstat(file.fileno()).st_size
             if file.read(len(header)) != header:
-                return memo, "it was written by another version of the generator"
+                return None, "it was written by another version of the generator"
             digest = hashlib.blake2b(header, digest_size=_DIGEST)
             left = size - len(header) - _DIGEST
             while left > 0:
@@ -161,13 +175,26 @@ def load_memo(path: Path, version: str) -> tuple[Memo, str]:
                 digest.update(chunk)
                 left -= len(chunk)
             if left or file.read() != digest.digest():
-                return memo, "it is cut short or damaged"
+                return None, "it is cut short or damaged"
             file.seek(len(header))
-            memo._kept = pickle.load(file)
+            return pickle.load(file), ""
     except FileNotFoundError:
-        return memo, "there is none yet"
+        return None, "there is none yet"
     except OSError as exc:
-        return memo, f"it cannot be read ({exc.strerror})"
+        return None, f"it cannot be read ({exc.strerror})"
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
-        return Memo(), "it does not hold what this version wrote"
-    return memo, ""
+        return None, "it does not hold what this version wrote"
+
+
+def save_memo(memo: Memo, path: Path, version: str) -> None:
+    """Keep what the memo's last build used in `path`, for a build of the same `version`."""
+    save_kept(path, version, memo._used)
+
+
+def load_memo(path: Path, version: str) -> tuple[Memo, str]:
+    """The memo saved in `path` by a build of `version`, or an empty one with the reason why."""
+    memo = Memo()
+    kept, why = load_kept(path, version)
+    if isinstance(kept, dict):
+        memo._kept = kept
+    return memo, why

@@ -14,6 +14,7 @@ class Site:
     organisation_url: str
     default_author: str
     contact: str = ""
+    feed_entries: int = 50  # the newest claims feed.xml lists
 
 
 @dataclass(frozen=True)

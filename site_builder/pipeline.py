@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from .load import YamlDoc, load_site
 from .memo import NO_MEMO, Memo, NoMemo, Same, load_memo, save_memo
 from .model import Claim, Model
 from .render import OutputFile, TemplateFailed, render_site, stream_site
-from .search import SearchIndexFailed, index_site
+from .search import SearchIndexFailed, index_site, is_searchable, page_digest
 from .structured import lint_claim_review
 from .validate import validate
 from .write import write_site
@@ -113,7 +114,9 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
         # Files are written as they come, while the workers render the next ones.
         files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1, memo=memo)
-        write_site(files, out, finish=(lambda tree: index_site(tree, language, shards, version)) if search else None)
+        digests: dict[str, bytes] = {}  # of the searchable pages, for the keys of the search index's shards
+        write_site(_noting(files, digests) if shards is not None else files, out,
+                   finish=(lambda tree: index_site(tree, language, shards, version, digests)) if search else None)
     except TemplateFailed as exc:
         checked.problems.add(display_path(Path(root), exc.filename), exc.line, 0, exc.message,
                              "fix the template; the site in the output folder was left as it was")
@@ -127,6 +130,13 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     if cache is not None and isinstance(memo, Memo):
         _keep(cache, memo, version, out, digest, checked.problems)
     return checked
+
+
+def _noting(files: Iterable[OutputFile], digests: dict[str, bytes]) -> Iterator[OutputFile]:
+    for file in files:
+        if is_searchable(file.path):
+            digests[file.path] = page_digest(file.data)
+        yield file
 
 
 def _keep(cache: Path, memo: Memo, version: str, out: Path, digest: str, problems: Problems) -> None:

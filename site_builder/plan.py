@@ -81,7 +81,7 @@ def site_plan(model: Model, assets: Assets) -> Plan:
     pages = [
         _page(urls.CLAIMS_JSON, ("claims.json", claims, sources), "claims_json", whole_site=True),
         _page(urls.CLAIM_REVIEWS, ("claim-reviews", claims, sources), "claim_reviews", whole_site=True),
-        _page(urls.FEED, ("feed", claims), "feed", whole_site=True),
+        _page(urls.FEED, ("feed", claims[: model.site.feed_entries]), "feed", whole_site=True),
         _page(urls.ROBOTS, ("robots",), "robots", whole_site=True),
         _page(urls.TAGS, ("tags", tuple((t, len(by_tag[t])) for t in tags)), "tags_index", whole_site=True),
         _page(urls.EVIDENCE, ("evidence", claims, sources), "evidence_matrix", whole_site=True),

@@ -33,7 +33,7 @@ from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_f
 from .errors import Problems
 from .inputs import Theme
 from .markdown import render_inline, render_markdown
-from .memo import NO_MEMO, NoMemo, Same
+from .memo import NO_MEMO, Hashed, NoMemo, Same
 from .model import Appearance, Claim, ContentPage, Excerpt, Model, Source, Verdict
 from .plan import Page, site_plan
 from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
@@ -314,9 +314,12 @@ class Renderer:
         return max((c.last_modified for c in self.model.claims), default="1970-01-01")
 
     def feed(self) -> OutputFile:
+        """The Atom feed of the newest claims (site.feed_entries of them), updated when they last were."""
         base_url = self.model.site.base_url
+        claims = self.model.claims[: self.model.site.feed_entries]
+        updated = max((c.last_modified for c in claims), default="1970-01-01")
         feed = self.env.get_template("feed.xml").render(
-            site=self.model.site, claims=self.model.claims, updated=self.updated, verdict_of=self.verdict_of,
+            site=self.model.site, claims=claims, updated=updated, verdict_of=self.verdict_of,
             plain=_plain, absolute_url=lambda kind, *args: urls.absolute(base_url, kind, *args))
         return OutputFile(urls.FEED, feed.encode("utf-8"))
 
@@ -537,7 +540,7 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     plan = site_plan(model, renderer.assets)
     shared = (plan.shared, templates_key(theme))
     same = Same(memo.get("page shared", shared, lambda _: shared))  # the same object while equal: cheap keys
-    keys = {page.path: (same, page.key) for page in plan.pages}
+    keys = {page.path: Hashed((same, page.key)) for page in plan.pages}
     kept = {page.path for page in plan.pages if memo.has("page", keys[page.path])}
     missing = tuple(page for page in plan.pages if page.path not in kept)
     for page in plan.pages:

@@ -13,9 +13,9 @@ size, not the site's. The search page loads the first shard and merges the other
 Pagefind's multi-site search (`mergeIndex`), which finds the same pages as one index would.
 
 With a cache folder, a shard is indexed again only when one of its pages changed: the files of
-each shard are kept there under a digest of its pages' paths and bytes, the language and the
-generator's version, with a manifest of their digests written last. A kept shard is used only
-when every file matches its manifest; anything else is indexed afresh.
+each shard are kept there in one file named by a digest of its pages' paths and bytes, the
+language and the generator's version, checked whole as the build cache's memo is (memo.py's
+`save_kept`, `load_kept`); a file that is not whole is not used, and the shard is indexed afresh.
 """
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ from pathlib import Path
 from pagefind.service import PagefindService
 
 from . import urls
+from .memo import load_kept, save_kept
 
 SEARCHABLE = "claims"  # the folder of the pages that are searchable
 SHARD_PAGES = 2000  # pages a shard holds at most, on average
-_MANIFEST = "manifest.json"
 WHOLE_WAIT = 60.0  # seconds to wait for Pagefind's files before the build fails
 _LOOK_EVERY = 0.05
 
@@ -61,6 +61,10 @@ def shard_of(path: str, count: int) -> int:
 def bundles(pages: int) -> list[str]:
     """The URLs of the shards of a site with `pages` searchable pages, the first one's UI in front."""
     return [urls.search_shard(n) for n in range(shard_count(pages))]
+
+
+def is_searchable(path: str) -> bool:
+    return path.startswith(SEARCHABLE + "/") and path.endswith(".html")
 
 
 def searchable(folder: Path) -> list[str]:
@@ -134,64 +138,40 @@ def incomplete(folder: Path, pages: int) -> str:
     return ""
 
 
-def _shard_key(folder: Path, paths: list[str], language: str, version: str) -> str:
+def _shard_key(paths: list[str], digests: dict[str, bytes], language: str, version: str) -> str:
     digest = hashlib.blake2b(f"{version}\0{language}".encode(), digest_size=20)
     for path in paths:
-        digest.update(b"\0" + path.encode() + b"\0")
-        digest.update(hashlib.blake2b((folder / path).read_bytes(), digest_size=20).digest())
+        digest.update(b"\0" + path.encode() + b"\0" + digests[path])
     return digest.hexdigest()
 
 
-def _files(folder: Path) -> list[str]:
-    return sorted(os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/")
-                  for parent, _dirs, names in os.walk(folder) for name in names)
+def page_digest(data: bytes) -> bytes:
+    """What a searchable page's bytes are, for the key of its shard."""
+    return hashlib.blake2b(data, digest_size=20).digest()
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+def _files(folder: Path) -> dict[str, bytes]:
+    return {os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/"):
+            Path(parent, name).read_bytes() for parent, _dirs, names in os.walk(folder) for name in names}
 
 
-def _from_cache(kept: Path, output: Path) -> bool:
-    """Copy a kept shard into `output` if every one of its files is as its manifest says."""
-    try:
-        manifest = json.loads((kept / _MANIFEST).read_bytes())
-        if not isinstance(manifest, dict) or sorted(manifest) != [f for f in _files(kept) if f != _MANIFEST]:
-            return False
-        files = {}
-        for name, digest in manifest.items():
-            data = (kept / name).read_bytes()
-            if _digest(data) != digest:
-                return False
-            files[name] = data
-    except (OSError, ValueError):
-        return False
-    for name, data in files.items():
-        (output / name).parent.mkdir(parents=True, exist_ok=True)
+def _write(files: dict[str, bytes], output: Path) -> None:
+    made = set()
+    for name, data in sorted(files.items()):
+        parent = (output / name).parent
+        if parent not in made:
+            parent.mkdir(parents=True, exist_ok=True)
+            made.add(parent)
         (output / name).write_bytes(data)
-    return True
 
 
-def _keep(output: Path, cache: Path, key: str) -> None:
-    """Keep a shard's files under its key: copied beside, the manifest written last, then renamed
-    into place, so that a build killed meanwhile leaves nothing under the key."""
-    temporary = cache / f".{key}.{os.getpid()}.tmp"
-    try:
-        shutil.rmtree(temporary, ignore_errors=True)
-        shutil.copytree(output, temporary)
-        manifest = {name: _digest((temporary / name).read_bytes()) for name in _files(temporary)}
-        (temporary / _MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, cache / key)
-    except OSError:
-        pass  # a shard that cannot be kept only costs the next build its indexing
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-
-
-def index_site(folder: Path, language: str, cache: Path | None = None, version: str = "") -> None:
+def index_site(folder: Path, language: str, cache: Path | None = None, version: str = "",
+               digests: dict[str, bytes] | None = None) -> None:
     """Write the search index of the site in `folder` into `folder`/pagefind, one folder a shard.
 
-    `cache`, if given, is where shards are kept between builds (see above); shards kept there by
-    builds that are not used again are removed.
+    `cache`, if given, is where shards are kept between builds (see above), by `digests`, the
+    `page_digest` of each searchable page by its path; shards kept there that this build does
+    not use are removed.
     """
     folder = Path(folder).absolute()
     paths = searchable(folder)
@@ -203,17 +183,21 @@ def index_site(folder: Path, language: str, cache: Path | None = None, version: 
     for number, shard in enumerate(shards):
         output = folder / urls.search_shard(number)
         output.mkdir(parents=True)
-        key = _shard_key(folder, shard, language, version) if cache is not None else ""
+        key = _shard_key(shard, digests or {}, language, version) if cache is not None else ""
         used.add(key)
-        if cache is not None and _from_cache(cache / key, output):
+        kept = load_kept(cache / key, version)[0] if cache is not None else None
+        if isinstance(kept, dict):
+            _write(kept, output)
             continue
         _index_shard(folder, shard, output, language)
         if cache is not None:
-            cache.mkdir(parents=True, exist_ok=True)
-            _keep(output, cache, key)
-    if cache is not None:
+            try:
+                save_kept(cache / key, version, _files(output))
+            except OSError:
+                pass  # a shard that cannot be kept only costs the next build its indexing
+    if cache is not None and cache.is_dir():
         for stale in set(os.listdir(cache)) - used:
-            shutil.rmtree(cache / stale, ignore_errors=True)
+            (cache / stale).unlink(missing_ok=True)
 
 
 def _index_shard(folder: Path, paths: list[str], output: Path, language: str) -> None:

@@ -294,7 +294,8 @@ def _check_site(doc: YamlDoc | None, problems: Problems) -> Site | None:
         return None
     d = doc.data
     return Site(d["title"], d["description"], d["base_url"], d["language"], d["organisation"]["name"],
-                d["organisation"]["url"], d["default_author"], d.get("contact", ""))
+                d["organisation"]["url"], d["default_author"], d.get("contact", ""),
+                d.get("feed_entries", Site.feed_entries))
 
 
 def contrast_with_white(colour: str) -> float:
