@@ -4,7 +4,10 @@
   var box = document.getElementById("search");
   if (!box || typeof PagefindUI === "undefined") return;
   // The index comes in shards (one Pagefind index each): the first one's UI merges the others.
-  var bundles = box.getAttribute("data-bundles").split(" ");
+  // Pagefind resolves a relative bundle path against its own script, not the page: give it absolute paths.
+  var bundles = box.getAttribute("data-bundles").split(" ").map(function (path) {
+    return new URL(path, document.baseURI).pathname;
+  });
   var ui = new PagefindUI({
     element: "#search",
     bundlePath: bundles[0],

@@ -159,6 +159,20 @@ def test_deploy_workflow_publishes_pages_from_main_only():
             assert "id-token" not in job.get("permissions", {})
 
 
+def test_deploy_workflow_restores_the_build_cache_the_build_uses():
+    all_steps = steps(load_workflow(WORKFLOWS / "deploy.yml"))
+    restore = step_index(all_steps, lambda s: uses(s, "actions/cache"))
+    build = step_index(all_steps, lambda s: runs(s, "build.py build"))
+    assert restore < build
+    cache = all_steps[restore]
+    assert cache["uses"].endswith("@v4")
+    args = make_parser().parse_args(shlex.split(all_steps[build]["run"])[2:])
+    assert not args.no_cache and args.cache_dir == Path(cache["with"]["path"])
+    # Each run saves a cache of its own (an entry is never replaced), and restores the newest earlier one.
+    assert "github.run_id" in cache["with"]["key"]
+    assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
+
+
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
 def test_workflow_build_py_commands_are_accepted_by_the_cli(path: Path):
     """A renamed flag in cli.py must not leave a workflow calling one that no longer exists."""

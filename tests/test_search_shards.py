@@ -1,0 +1,109 @@
+"""The search index in shards finds, in Chromium, the same pages as one index for the same queries."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from browser import launch_chromium, static_server, sync_playwright
+from conftest import PROJECT
+
+from site_builder import pipeline, search
+
+pytestmark = pytest.mark.browser
+
+BASE_URL = "http://127.0.0.1/"
+
+# Every result of each query, through Pagefind's own API and its multi-index search, as the UI uses them.
+SEARCH_ALL = """async ([relative, queries]) => {
+  const bundles = relative.map((path) => new URL(path, document.baseURI).pathname);
+  const pagefind = await import(bundles[0] + "pagefind.js");
+  for (const bundle of bundles.slice(1)) await pagefind.mergeIndex(bundle);
+  const found = {};
+  for (const query of queries) {
+    const results = (await pagefind.search(query)).results;
+    found[query] = (await Promise.all(results.map((r) => r.data()))).map((d) => d.url).sort();
+  }
+  return found;
+}"""
+
+
+def built(tmp_path_factory: pytest.TempPathFactory, per_shard: int) -> Path:
+    out = tmp_path_factory.mktemp(f"shards-{per_shard}") / "_site"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SHARD_PAGES", per_shard)
+        assert pipeline.build(PROJECT, out, BASE_URL, cache=None).ok
+    return out
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return built(tmp_path_factory, 1000), built(tmp_path_factory, 4)
+
+
+def queries() -> list[str]:
+    """A word of each claim, and a few that every claim or none has."""
+    model = pipeline.check(PROJECT).model
+    assert model is not None
+    words = [next(w for w in re.findall(r"[A-Za-z]{6,}", c.claim)) for c in model.claims]
+    return sorted(set(words)) + ["Iraqi factions", "Syria", "zzzunknownword"]
+
+
+def bundles_of(page) -> list[str]:
+    return page.locator("#search").get_attribute("data-bundles").split(" ")
+
+
+def test_shards_find_the_same_pages_as_one_index(sites: tuple[Path, Path]) -> None:
+    one, sharded = sites
+    asked = queries()
+    found = {}
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        for name, site in (("one", one), ("sharded", sharded)):
+            with static_server(site) as url:
+                page = browser.new_page()
+                page.goto(url + "search/")
+                found[name] = page.evaluate(SEARCH_ALL, [bundles_of(page), asked])
+                found[name + " bundles"] = bundles_of(page)
+                page.close()
+        browser.close()
+    assert len(found["one bundles"]) == 1 and len(found["sharded bundles"]) == 4
+    assert len(list(sharded.glob("pagefind/*/pagefind-entry.json"))) == 4
+    # Pagefind answers a word it does not have with the longest beginning of it that it has (its
+    # issue 793): a shard without the word answers with pages the whole index would not give.
+    # Every page one index finds, the shards find; any other page the shards find lacks the word.
+    for query in asked:
+        assert set(found["one"][query]) <= set(found["sharded"][query]), query
+        for extra in set(found["sharded"][query]) - set(found["one"][query]):
+            text = (sharded / extra.lstrip("/") / "index.html").read_text(encoding="utf-8").lower()
+            assert query.lower() not in text, (query, extra)
+    same = [q for q in asked if found["sharded"][q] == found["one"][q]]
+    assert len(same) >= len(asked) - 4, sorted(set(asked) - set(same))
+    hits = [q for q in asked if found["one"][q]]
+    assert len(hits) >= len(asked) - 1 and not found["one"]["zzzunknownword"]
+    assert any(len(found["one"][q]) > 1 for q in asked)  # pages of several shards merged in one answer
+
+
+def test_the_search_page_shows_results_from_every_shard(sites: tuple[Path, Path]) -> None:
+    _, sharded = sites
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        with static_server(sharded) as url:
+            page = browser.new_page()
+            page.goto(url + "search/")
+            everywhere = page.evaluate(SEARCH_ALL, [bundles_of(page), ["Syria"]])["Syria"]
+            shards = {search.shard_of(u.split("127.0.0.1/", 1)[-1].lstrip("/") + "index.html", 4)
+                      for u in everywhere}
+            page.goto(url + "search/?q=Syria")
+            page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+            more = page.locator(".pagefind-ui__button")
+            while more.count():
+                more.first.click()
+                page.wait_for_timeout(300)
+            links = page.locator(".pagefind-ui__result-link").evaluate_all("(a) => a.map((e) => e.href)")
+            page.close()
+        browser.close()
+    assert len(shards) > 1
+    pages = {link.split("#")[0] for link in links}  # a result's sub-results link to its headings
+    assert sorted(pages) == sorted(url + u.lstrip("/") for u in everywhere)
+
