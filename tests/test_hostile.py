@@ -295,8 +295,8 @@ def test_build_writes_nothing_outside_its_output_folder(site_root: Path) -> None
     before = sorted(p for p in workdir.rglob("*"))
     result = run_cli("build", "--root", str(site_root), cwd=workdir)  # with the search index
     assert result.code == 0, result.err
-    assert (site_root / "_site" / "pagefind" / "pagefind-entry.json").is_file()
-    # Besides the output, a build writes only its own record, under the root's .cache/.
+    assert (site_root / "_site" / "pagefind" / "0" / "pagefind-entry.json").is_file()
+    # Besides the output, a build writes only its cache, under the root's .cache/.
     record = site_root / ".cache" / "site-builder"
     after = sorted(p for p in workdir.rglob("*") if "_site" not in p.relative_to(workdir).parts
                    and record not in p.parents and p not in (record, record.parent))
