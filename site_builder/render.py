@@ -28,11 +28,10 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
+from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, compare_wordings, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
 from .model import Claim, Excerpt, Model, Source
 from .structured import cited_sources, claim_record, claim_review, source_text_path
-from .textdiff import similarity, word_diff
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
@@ -226,11 +225,11 @@ class Renderer:
     def comparison_view(self, claim: Claim, comparison) -> dict[str, Any]:
         by_id = {e.id: e for e in claim.evidence}
         earlier, later = by_id[comparison.earlier], by_id[comparison.later]
-        earlier_text = " ".join(self.anchors[(claim.id, earlier.number)].exact.split())
-        later_text = " ".join(self.anchors[(claim.id, later.number)].exact.split())
+        wordings = compare_wordings(self.anchors[(claim.id, earlier.number)].exact,
+                                    self.anchors[(claim.id, later.number)].exact)
         return {"comparison": comparison, "earlier": self.excerpt_view(claim, earlier),
-                "later": self.excerpt_view(claim, later), "diff": word_diff(earlier_text, later_text),
-                "similarity": round(similarity(earlier_text, later_text) * 100)}
+                "later": self.excerpt_view(claim, later), "diff": wordings.parts,
+                "similarity": wordings.percent, "identical": wordings.identical}
 
     def source(self, source: Source) -> OutputFile:
         cites = self.cites[source.id]
@@ -517,7 +516,7 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     """Every file of the site, in the order they are rendered; the same files as render_site."""
     renderer = Renderer(model, anchors, theme)
     renderer.cites, renderer.tags  # worked out once, before the workers fork
-    tasks = [(method, None) for method in SITE_PAGES]
+    tasks: list[tuple[str, Any]] = [(method, None) for method in SITE_PAGES]
     # Source pages take three times as long as claim pages: they go first, so the last ranges are short.
     tasks += [("source", s) for _, s in sorted(model.sources.items())] + [("claim", c) for c in model.claims]
     tasks += [("source_text", s) for _, s in sorted(model.sources.items())]

@@ -117,7 +117,7 @@ def open_with_matchers(context, address: str, script: str):
 
 
 def test_the_article_text_on_the_source_page_is_the_published_source_text(site) -> None:
-    url, context, script, records, out = site
+    url, context, _script, records, out = site
     for source_id in targets_by_source(records):
         seed = (PROJECT / "seeds" / f"{source_id}.txt").read_text(encoding="utf-8")
         assert (out / "sources" / source_id / "source.txt").read_text(encoding="utf-8") == seed
