@@ -5,7 +5,9 @@ dashes, the ellipsis) with a map from each normalised character back to the raw 
 highlight lands on the original characters. Nothing else is forgiven: a changed word is a
 different quote. An ellipsis splits a quote into parts that must appear in order, close
 together. Residue lines never count as evidence. A miss gets a "did you mean" with the
-closest passage of the source and a word-level diff.
+closest citable passage of the source (found by the quote's words, so that a paraphrase
+finds the sentence it rewords) and a word-level diff, or the two places a stitched quote
+joins.
 """
 from __future__ import annotations
 

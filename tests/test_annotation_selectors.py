@@ -129,6 +129,21 @@ def test_the_article_text_on_the_source_page_is_the_published_source_text(site) 
         page.close()
 
 
+def test_line_numbers_and_residue_labels_are_shown_by_css_outside_the_text(site) -> None:
+    url, context, _script, _records, _out = site
+    page = context.new_page()
+    page.goto(f"{url}sources/002_a4831d323f0df05e/")
+    before = "(selector) => getComputedStyle(document.querySelector(selector), '::before').content"
+    assert page.evaluate(before, "#L2 .line-number") == '"2"'
+    label = page.evaluate(before, "#L14")
+    assert label.startswith('"Not part of the article: Blog comment footer')
+    assert "Not part of the article" not in page.locator("#source-text").evaluate("e => e.textContent")
+    # A claim quoting line 2 twice is listed there once.
+    entry = page.locator("#cited-L2 li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert entry and len(entry) == len(set(entry))
+    page.close()
+
+
 def test_every_selector_resolves_to_its_highlight_in_both_matchers(site) -> None:
     url, context, script, records, _out = site
     by_source = targets_by_source(records)
