@@ -26,7 +26,7 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, compare_wordings, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
@@ -113,6 +113,7 @@ def make_environment(theme: Theme) -> Environment:
     env.filters["markdown"] = render_markdown
     env.filters["inline_markdown"] = render_inline
     env.filters["long_date"] = long_date
+    env.filters["exact_text"] = exact_text
     return env
 
 
@@ -123,6 +124,12 @@ def long_date(iso: str) -> str:
         return "not known"
     year, month, day = iso[:10].split("-")
     return f"{int(day)} {months[int(month) - 1]} {year}"
+
+
+def exact_text(text: str) -> Markup:
+    """Text escaped so that the page's DOM holds it unchanged: an HTML parser reads a carriage
+    return as a line feed, a character reference as itself."""
+    return Markup(str(escape(text)).replace("\r", "&#13;"))
 
 
 def json_for_script(data: Any) -> Markup:
