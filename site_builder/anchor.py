@@ -274,9 +274,12 @@ class SourceIndex:
     def split_quote(self, part: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
         """Where a part stitched from two passages of the article comes from: two raw spans, or None."""
         words = part.split()
-        k = 0
-        while k < len(words) and self._citable(" ".join(words[:k + 1])):
-            k += 1
+        # The longest run of first words that is in the article; a run of fewer words is there too.
+        lo, hi = 0, len(words)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if self._citable(" ".join(words[:mid])) else (lo, mid - 1)
+        k = lo
         if k < 2 or k > len(words) - 2:
             return None
         # The seam often changes the punctuation of the words on either side of it.
@@ -318,6 +321,7 @@ PARAPHRASE_FROM = 0.4
 # this share of all its words (weighted by rarity), or this share of its words in order.
 MIN_SHARED_WORDS = 2
 MIN_SUBSTANCE = 0.3
+MAX_SUGGESTION_QUOTE = 1_000  # characters of a missing quote that the search for a suggestion reads
 MIN_SIMILARITY = 0.45
 
 
@@ -386,15 +390,11 @@ class Passages:
         cuts = sorted({0, len(text)} | {m.end() for m in re.finditer("\n", text)}
                       | {m.end() for m in _SENTENCE_END.finditer(text)}
                       | {b for r in index.residue for b in (r.start, r.end)})
-        self.spans: list[tuple[int, int]] = []
-        self.words: list[frozenset[str]] = []
-        for a, b in itertools.pairwise(cuts):
-            if text[a:b].strip() and not index.residue_lines(a, b):
-                self.spans.append((a, b))
-                self.words.append(frozenset(_stems(text[a:b])))
-        self.postings: dict[str, list[int]] = {}
-        for i, words in enumerate(self.words):
-            for word in words:
+        self.spans = [(a, b) for a, b in itertools.pairwise(cuts)
+                      if text[a:b].strip() and not index.residue_lines(a, b)]
+        self.postings: dict[str, list[int]] = {}  # each word: the sentences that have it
+        for i, (a, b) in enumerate(self.spans):
+            for word in dict.fromkeys(_stems(text[a:b])):
                 self.postings.setdefault(word, []).append(i)
         count = len(self.spans) or 1
         self.weights = {w: math.log(1 + count / len(ids)) * (0.25 if w in _FUNCTION_WORDS else 1.0)
@@ -511,6 +511,8 @@ def _explain_miss(claim: Claim, excerpt: Excerpt, index: SourceIndex, parts: lis
         problems.add(*where, f"the parts of the quote are in {seed}, but not in this order and close together",
                      "an ellipsis joins parts of one passage; quote them as separate excerpts")
         return
+    # A very long quote is compared by its beginning: enough to find what it was meant to be.
+    missing = missing[:MAX_SUGGESTION_QUOTE].rsplit(" ", 1)[0] if len(missing) > MAX_SUGGESTION_QUOTE else missing
     stitched = index.split_quote(missing)
     if stitched:
         places = [f"{seed}:{index.line_of(a)}: \"{' '.join(index.source.text[a:b].split())}\"" for a, b in stitched]
