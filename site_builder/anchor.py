@@ -357,7 +357,12 @@ def _dice(first: list[str], second: list[str]) -> float:
 
 
 def _stems(text: str) -> list[str]:
-    return [w[:STEM_LENGTH] for w in _STEM.findall(normalise_quote(text).lower()) if len(w) > 1 or w.isdigit()]
+    return _words(normalise_quote(text).lower())
+
+
+def _words(normalised: str) -> list[str]:
+    """The stems of a normalised, lower-case text's words."""
+    return [w[:STEM_LENGTH] for w in _STEM.findall(normalised) if len(w) > 1 or w.isdigit()]
 
 
 @dataclass(frozen=True)
@@ -393,8 +398,9 @@ class Passages:
         self.spans = [(a, b) for a, b in itertools.pairwise(cuts)
                       if text[a:b].strip() and not index.residue_lines(a, b)]
         self.postings: dict[str, list[int]] = {}  # each word: the sentences that have it
-        for i, (a, b) in enumerate(self.spans):
-            for word in dict.fromkeys(_stems(text[a:b])):
+        norm, starts = index.norm.text.lower(), index.norm.starts
+        for i, (a, b) in enumerate(self.spans):  # the words of the source's normalised text, as a quote's
+            for word in dict.fromkeys(_words(norm[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)])):
                 self.postings.setdefault(word, []).append(i)
         count = len(self.spans) or 1
         self.weights = {w: math.log(1 + count / len(ids)) * (0.25 if w in _FUNCTION_WORDS else 1.0)
