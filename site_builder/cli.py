@@ -71,7 +71,8 @@ ROOT_HELP = "the site's folder, holding content/ and seeds/ (default: the curren
 
 def _command(commands: argparse._SubParsersAction, name: str, help: str, examples: str) -> argparse.ArgumentParser:
     return commands.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
-                               epilog="examples:\n" + examples, formatter_class=_Help)
+                               epilog="examples:\n" + examples.replace("factcheck " + name, "%(prog)s") + "\n",
+                               formatter_class=_Help)
 
 
 def _root_option(parser: argparse.ArgumentParser) -> None:
@@ -80,9 +81,9 @@ def _root_option(parser: argparse.ArgumentParser) -> None:
 
 def make_parser(prog: str = "factcheck") -> argparse.ArgumentParser:
     parser = _Parser(prog=prog, description="Build and check a fact-check site from content/ and seeds/.",
-                     epilog="examples:\n  factcheck init my-site\n  factcheck check\n  factcheck COMMAND --help",
+                     epilog="examples:\n  %(prog)s init my-site\n  %(prog)s check\n  %(prog)s COMMAND --help\n",
                      formatter_class=_Help)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"factcheck {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
     build = _command(commands, "build", "check the content and write the site",
@@ -221,9 +222,8 @@ def find_root(given: Path | None, invocation: Invocation, words: list[str]) -> P
         nearby += sorted(p for p in here.iterdir() if (p / "content" / "site.yaml").is_file())[:3]
     except OSError:
         pass
-    where = ", ".join(str(p) for p in [here, *nearby])
-    print(f"{prog}: error: {here} holds no content/ folder, so it is not a site's folder", file=sys.stderr)
-    print(f"  looked in: {where}", file=sys.stderr)
+    print(f"{prog}: error: {here} is not a site's folder: it has no content/ folder "
+          "(looked there, in the folders above it and in the folders inside it)", file=sys.stderr)
     for site in nearby:
         root = os.path.relpath(site, here)
         print(f"  {site} is a site: {shlex.join([*invocation.program, *words, '--root', root])}", file=sys.stderr)
