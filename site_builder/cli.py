@@ -33,7 +33,7 @@ class Invocation:
     def current(cls, root: str = "") -> Invocation:
         called = sys.argv[0] if sys.argv and sys.argv[0] else "factcheck"
         if called.endswith(".py"):
-            return cls(("python", called), root)
+            return cls(("python" if shutil.which("python") else "python3", called), root)
         on_path = shutil.which(Path(called).name)
         if on_path and Path(on_path).resolve() == Path(called).resolve():
             return cls((Path(called).name,), root)  # as short as the user can type it

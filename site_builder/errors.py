@@ -98,8 +98,8 @@ class Problems:
         if fmt == "github":
             return "\n".join(p.github(command) for p in items)
         if fmt == "json":
-            return json.dumps([{**asdict(p), "fix": p.fix and command(p.fix)} for p in items],
-                              indent=2, ensure_ascii=False)
+            return json.dumps([{**{k: v for k, v in asdict(p).items() if k != "fix"}, "hint": p.full_hint(command)}
+                               for p in items], indent=2, ensure_ascii=False)
         return "\n".join(p.text(command) for p in items)
 
 

@@ -90,8 +90,9 @@ def init_site(args: argparse.Namespace, command: Callable[[str], str]) -> int:
     here = shlex.quote(os.path.relpath(root))
     print(f"started a site in {here}")
     if not known:
-        print("warning: this copy of the generator was not installed from a repository, so the workflows do not "
-              f"know where to get it: edit {Path(here) / 'requirements.txt'}", file=sys.stderr)
+        print("warning: this copy of the generator was not installed from a repository that GitHub can reach, so "
+              f"the workflows do not know where to get it: give its address in {Path(here) / 'requirements.txt'}, "
+              "or run init with --generator", file=sys.stderr)
     print("next, fill in the 'TODO:' lines of its pages, add a source and write a claim:")
     print(f"  cd {here}")
     for words_ in ("check", "add source https://example.org/news/the-article", "new claim the-claim-in-a-few-words",
@@ -167,8 +168,8 @@ def _generator_requirement() -> tuple[str, bool]:
     if direct:
         info = json.loads(direct)
         vcs = info.get("vcs_info", {})
-        if vcs.get("vcs") == "git" and vcs.get("commit_id"):
-            return f"{DISTRIBUTION} @ git+{info['url']}@{vcs['commit_id']}", True
+        if vcs.get("vcs") == "git" and vcs.get("commit_id"):  # a folder on this machine is out of CI's reach
+            return f"{DISTRIBUTION} @ git+{info['url']}@{vcs['commit_id']}", not info["url"].startswith("file:")
     checkout = PACKAGE_DIR.parent
     try:
         remote = subprocess.run(["git", "-C", str(checkout), "remote", "get-url", "origin"],

@@ -54,6 +54,24 @@ def test_the_installed_command_is_build_py_with_its_templates(installed: Path, t
     assert list((root / "_site").rglob("style*.css"))  # the built-in static files, from the package
 
 
+def test_pip_install_from_git_and_init_names_that_commit_for_the_workflows(tmp_path: Path) -> None:
+    """`pip install git+URL` (here a file: URL, which pip clones the same way) gives the same command."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True, text=True).stdout.strip()
+    pip = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
+                          f"git+file://{PROJECT}"], capture_output=True, text=True, timeout=600)
+    assert pip.returncode == 0, pip.stderr
+    factcheck = venv / "bin" / "factcheck"
+    assert subprocess.run([factcheck, "--version"], capture_output=True, text=True).stdout == "factcheck 0.1.0\n"
+    result = subprocess.run([factcheck, "init", "s", "--no-input"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    requirement = (tmp_path / "s" / "requirements.txt").read_text(encoding="utf-8")
+    assert f"factcheck-site-builder @ git+file://{PROJECT}@{commit}" in requirement
+    assert "not installed from a repository that GitHub can reach" in result.stderr  # a folder on this machine: CI cannot reach it
+    assert subprocess.run([factcheck, "build", "--no-search"], cwd=tmp_path / "s").returncode == 0
+
+
 def test_the_readme_walkthrough_from_install_to_a_built_site(installed: Path, tmp_path: Path) -> None:
     with walkthrough.page_server() as url:
         steps = walkthrough.walk(tmp_path, installed, url)
