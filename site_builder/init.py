@@ -94,7 +94,8 @@ def init_site(args: argparse.Namespace, command: Callable[[str], str]) -> int:
               f"the workflows do not know where to get it: give its address in {Path(here) / 'requirements.txt'}, "
               "or run init with --generator", file=sys.stderr)
     print("next, fill in the 'TODO:' lines of its pages, add a source and write a claim:")
-    print(f"  cd {here}")
+    if root != Path.cwd().resolve():
+        print(f"  cd {here}")
     for words_ in ("check", "add source https://example.org/news/the-article", "new claim the-claim-in-a-few-words",
                    "serve"):
         print(f"  {command(words_)}")
