@@ -110,7 +110,7 @@ def walk(folder: Path, factcheck: Path, page_url: str) -> list[Step]:
     prog = str(factcheck)
     site = folder / "courier-checks"
     steps = [run("init", [prog, "init", "courier-checks", "--title", "Courier Checks",
-                          "--base-url", "https://courier.example/checks/", "--organisation", "The Riverside Courier",
+                          "--base-url", "https://checks.courier.example/", "--organisation", "The Riverside Courier",
                           "--organisation-url", "https://courier.example/", "--contact", "checks@courier.example"],
                  folder)]
     if steps[-1].code:

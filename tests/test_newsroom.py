@@ -83,7 +83,7 @@ def test_the_readme_walkthrough_from_install_to_a_built_site(installed: Path, tm
     claim = (site / "claims" / walkthrough.CLAIM_ID / "index.html").read_text(encoding="utf-8")
     assert walkthrough.QUOTE in claim and "Courier Checks" in claim
     assert 'href="mailto:checks@courier.example"' in claim  # the contact, in every page's footer
-    assert "https://courier.example/checks/claims/bus-fares-will-not-rise/" in claim  # the base URL given to init
+    assert "https://checks.courier.example/claims/bus-fares-will-not-rise/" in claim  # the base URL given to init
     (source,) = (site / "sources").glob("*/index.html")
     assert "The Riverside Courier" in source.read_text(encoding="utf-8")
     assert (site / "pagefind").is_dir()
