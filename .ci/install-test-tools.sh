@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the browser and HTML-audit tests need: Debian's Chromium, a Java runtime for
-# the Nu Html Checker, and the npm packages vnu-jar, axe-core, the two W3C annotation selector
-# matchers (Hypothesis's dom-anchor-text-quote, Apache Annotator's @apache-annotator/dom, whose
-# 0.2.0 does not declare its @apache-annotator/selector) and esbuild to bundle them for a page
-# (into .cache/node, outside the tracked tree). Idempotent; needs root for apt.
+# the Nu Html Checker, jing (the RELAX NG validator the Atom feed is checked with), and the npm
+# packages vnu-jar, axe-core, the two W3C annotation selector matchers (Hypothesis's
+# dom-anchor-text-quote, Apache Annotator's @apache-annotator/dom, whose 0.2.0 does not declare
+# its @apache-annotator/selector) and esbuild to bundle them for a page (into .cache/node,
+# outside the tracked tree). Idempotent; needs root for apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
+command -v jing >/dev/null 2>&1 || need_apt+=(jing)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

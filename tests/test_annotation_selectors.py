@@ -94,14 +94,26 @@ def site(tmp_path_factory: pytest.TempPathFactory):
 
 
 def targets_by_source(records: list[dict]) -> dict[str, list[tuple[str, dict]]]:
-    """Each source's targets, keyed by the id of the highlight they must land on."""
+    """Each source's targets, keyed by the id of the highlight they must land on; the words of a
+    claim's appearance in a source, which the page does not highlight, by a name of their own."""
     out: dict[str, list[tuple[str, dict]]] = {}
     for claim in records:
         for number, excerpt in enumerate(claim["evidence"], start=1):
             for part, target in enumerate(excerpt["target"]):
                 ident = f"c-{claim['id']}-{number}" + (f"-p{part + 1}" if part else "")
                 out.setdefault(excerpt["source"], []).append((ident, target))
+        for number, appearance in enumerate(claim.get("appearances", []), start=1):
+            for part, target in enumerate(appearance.get("target", [])):
+                out.setdefault(appearance["source"], []).append((f"appearance-{claim['id']}-{number}-{part}", target))
     return out
+
+
+def seed_place(source_id: str, target: dict) -> dict:
+    """Where the seed file has a target's words: what a target that no highlight shows must resolve to."""
+    text = (PROJECT / "seeds" / f"{source_id}.txt").read_text(encoding="utf-8")
+    quote = next(s for s in target["selector"] if s["type"] == "TextQuoteSelector")
+    start = text.index(quote.get("prefix", "") + quote["exact"] + quote.get("suffix", "")) + len(quote.get("prefix", ""))
+    return {"start": start, "end": start + len(quote["exact"]), "text": quote["exact"]}
 
 
 def position(target: dict) -> dict:
@@ -152,10 +164,13 @@ def resolve_source(context, url: str, script: str, source_id: str, targets: list
     page = open_with_matchers(context, f"{url}sources/{source_id}/", script)
     root = page.locator("#source-text").element_handle()
     body = page.locator("body").element_handle()
-    marks = page.evaluate(HIGHLIGHTS, [root, [ident for ident, _ in targets]])
+    marks = page.evaluate(HIGHLIGHTS, [root, [ident for ident, _ in targets if ident.startswith("c-")]])
     selectors = [(ident, s, None) for ident, t in targets for s in t["selector"]]
     for ident, target in targets:
         assert target["source"].endswith(f"/sources/{source_id}/source.txt")
+        if not ident.startswith("c-"):
+            marks[ident] = seed_place(source_id, target)
+            continue
         mark = marks[ident]
         assert mark and mark["contiguous"] and mark["startsAtItsAnchor"], (ident, mark)
     # Page-wide, with the hint Hypothesis's client gives; in the article and in source.txt, without.
