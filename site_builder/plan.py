@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import urls
 from .model import Claim, Excerpt, Model
+from .structured import source_text_path
 
 if TYPE_CHECKING:
     from .render import Assets
@@ -95,6 +96,8 @@ def site_plan(model: Model, assets: Assets) -> Plan:
     ]
     pages += [_page(urls.source(sid), ("source", source, tuple(cites[sid])), "source", source)
               for sid, source in sources]
+    pages += [Page(source_text_path(source), ("source text", source.text), "source_text", (source,))
+              for _, source in sources]
     pages += [claim_page(claim, model) for claim in claims]
     pages += [_page(urls.verdict(v.key), ("verdict", v, tuple(by_verdict[v.key])), "verdict", v)
               for v in model.verdicts]
