@@ -276,15 +276,22 @@ def anchor_claim(claim: Claim, sources: dict[str, Source], problems: Problems, m
                  indexes: dict[str, SourceIndex] | None = None) -> dict[tuple[str, int], Anchor]:
     """The anchors of one claim's excerpts that are found; `indexes` keeps each seed's index for a run."""
     indexes = {} if indexes is None else indexes
+    cited = []
+    for source_id in sorted({e.source for e in claim.evidence}):
+        index = indexes.get(source_id)
+        if index is None:
+            source = sources[source_id]
+            index = indexes[source_id] = memo.get(
+                "index", (source.id, source.path, source.residue, source.text), functools.partial(_index, source))
+        cited.append(Same(index))
+    # A claim's anchors depend on the claim and the seeds it cites (an index is one seed's text and residue).
+    return memo.get("anchors", (Same(claim), *cited), functools.partial(_anchor_claim, claim, indexes), problems)
+
+
+def _anchor_claim(claim: Claim, indexes: dict[str, SourceIndex], problems: Problems) -> dict[tuple[str, int], Anchor]:
     anchors = {}
     for excerpt in claim.evidence:
-        source = sources[excerpt.source]
-        index = indexes.get(source.id)
-        if index is None:
-            index = indexes[source.id] = memo.get(
-                "index", (source.id, source.path, source.residue, source.text), functools.partial(_index, source))
-        found = memo.get("anchor", (Same(index), claim.path, excerpt),
-                         functools.partial(anchor_excerpt, claim, excerpt, index), problems)
+        found = anchor_excerpt(claim, excerpt, indexes[excerpt.source], problems)
         if found:
             anchors[(claim.id, excerpt.number)] = found
     return anchors

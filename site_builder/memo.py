@@ -19,24 +19,24 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from .errors import Problem, Problems
+from .errors import Problems
 
 T = TypeVar("T")
 
 
-class Same:
-    """A key part equal only to the very same object (it keeps the object, so its id stays its own)."""
+class Same(int):
+    """A key part equal only to the very same object.
 
-    __slots__ = ("obj",)
+    It is the object's id, so that it hashes and compares as fast as an int, and it keeps the
+    object: while two of them are alive, their objects are, and equal ids mean one object.
+    """
 
-    def __init__(self, obj: Any):
-        self.obj = obj
+    obj: Any
 
-    def __hash__(self) -> int:
-        return id(self.obj)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Same) and other.obj is self.obj
+    def __new__(cls, obj: Any) -> Same:
+        same = super().__new__(cls, id(obj))
+        same.obj = obj
+        return same
 
 
 class NoMemo:
@@ -61,20 +61,26 @@ class Memo(NoMemo):
     """
 
     def __init__(self) -> None:
-        self._used: dict[tuple[str, Hashable], tuple[Any, tuple[Problem, ...]]] = {}
-        self._kept: dict[tuple[str, Hashable], tuple[Any, tuple[Problem, ...]]] = {}
+        # kind -> key -> [value, problems, the build that last used it]
+        self._kinds: dict[str, dict[Hashable, list[Any]]] = {}
+        self._build = 0
 
     def new_build(self) -> None:
-        self._kept, self._used = self._used, {}
+        last = self._build
+        self._kinds = {kind: {key: entry for key, entry in entries.items() if entry[2] == last}
+                       for kind, entries in self._kinds.items()}
+        self._build = last + 1
 
     def get(self, kind: str, key: Hashable, compute: Callable[[Problems], T], problems: Problems | None = None) -> T:
-        entry = self._used.get((kind, key))
+        entries = self._kinds.get(kind)
+        if entries is None:
+            entries = self._kinds[kind] = {}
+        entry = entries.get(key)
         if entry is None:
-            entry = self._kept.pop((kind, key), None)
-            if entry is None:
-                found = Problems()
-                entry = (compute(found), tuple(found.items))
-            self._used[(kind, key)] = entry
+            found = Problems()
+            entry = entries[key] = [compute(found), tuple(found.items), self._build]
+        else:
+            entry[2] = self._build
         if entry[1]:
             if problems is None:
                 raise ValueError(f"the {kind} computation reports problems, but was given nowhere to put them")

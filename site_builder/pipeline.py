@@ -53,9 +53,9 @@ def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Ch
         return Checked(problems)
     # What the lint reads besides the claim: the site, the verdict scale and the sources.
     site = (model.site, tuple(model.verdicts), tuple(sorted(model.sources.items())))
-    site = memo.get("lint context", site, lambda _: site)  # the same object while equal: cheap keys
+    context = Same(memo.get("lint context", site, lambda _: site))  # the same object while equal: cheap keys
     for claim in model.claims:
-        lint = memo.get("lint", (Same(claim), Same(site)), functools.partial(_lint, model, claim))
+        lint = memo.get("lint", (Same(claim), context), functools.partial(_lint, model, claim))
         for _field, message, hint in lint:
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
     return Checked(problems, model, anchors)

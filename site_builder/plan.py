@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import urls
 from .model import Claim, Excerpt, Model
@@ -34,8 +34,7 @@ if TYPE_CHECKING:
     from .render import Assets
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     """One output file of the site."""
 
     path: str  # relative to the output folder, forward slashes

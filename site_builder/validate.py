@@ -80,9 +80,11 @@ def validate(loaded: Loaded, memo: NoMemo = NO_MEMO) -> tuple[Model | None, Prob
                         problems)
     sources = memo.get("sources", (Same(loaded.sources), *(Same(s) for _, s in sorted(loaded.seeds.items()))),
                        lambda found: _check_sources(loaded, found), problems)
-    claims = [c for c in (check_claim(doc, verdicts, sources, problems, memo) for doc in loaded.claims) if c]
-    memo.get("tags", (tuple(Same(c) for c in claims), tuple(Same(d) for d in loaded.claims)),
-             lambda found: _check_tag_spellings(claims, loaded, found), problems)
+    check = claim_checker(verdicts, sources, memo)
+    claims = [c for c in (check(doc, problems) for doc in loaded.claims) if c]
+    # The tags of a claim and where they stand come from its file, as the claim object does.
+    memo.get("tags", tuple(Same(c) for c in claims), lambda found: _check_tag_spellings(claims, loaded, found),
+             problems)
     pages = [p for p in (_check_page(page, problems) for page in loaded.pages) if p]
     _check_transparency_pages(pages, site, problems)
     if site is None or verdicts is None:
@@ -368,15 +370,16 @@ def _check_residue(doc: YamlDoc, seed_id: str, items: list, text: str, problems:
 
 # --- claims --------------------------------------------------------------------------------
 
-def check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source], problems: Problems,
-                memo: NoMemo = NO_MEMO) -> Claim | None:
-    """One claim file, checked against the verdicts and the ids of the sources (nothing else of the site)."""
-    def equal_context(_: Problems) -> tuple:
-        value = (None if verdicts is None else tuple(verdicts), frozenset(sources))
-        return memo.get("claim context", value, lambda _: value)  # the same object while equal: cheap keys
-    context = memo.get("claim context of", (Same(verdicts), Same(sources)), equal_context)
-    return memo.get("claim", (Same(doc), Same(context)), lambda found: _check_claim(doc, verdicts, sources, found),
-                    problems)
+def claim_checker(verdicts: list[Verdict] | None, sources: dict[str, Source],
+                  memo: NoMemo = NO_MEMO) -> Callable[[YamlDoc, Problems], Claim | None]:
+    """What checks one claim file: against the verdicts and the ids of the sources, nothing else of the site."""
+    value = (None if verdicts is None else tuple(verdicts), frozenset(sources))
+    context = Same(memo.get("claim context", value, lambda _: value))  # the same object while equal: cheap keys
+
+    def check(doc: YamlDoc, problems: Problems) -> Claim | None:
+        return memo.get("claim", (Same(doc), context), functools.partial(_check_claim, doc, verdicts, sources),
+                        problems)
+    return check
 
 
 def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source],

@@ -45,7 +45,7 @@ from ..model import Model
 from ..pipeline import Checked
 from ..plan import Page, claim_page, site_plan
 from ..render import Assets, OutputFile, Renderer, TemplateFailed, make_environment, render_page, static_files
-from ..validate import check_claim
+from ..validate import claim_checker
 
 __all__ = ["Build", "Builder", "Snapshot"]
 
@@ -217,7 +217,7 @@ class Builder:
         edited = []
         for file in files:
             doc = load_yaml_file(self.root, file, problems, memo=self.memo)
-            claim = None if doc is None else check_claim(doc, model.verdicts, model.sources, problems, self.memo)
+            claim = None if doc is None else claim_checker(model.verdicts, model.sources, self.memo)(doc, problems)
             if claim is None:
                 return None
             found = anchor_claim(claim, model.sources, problems, self.memo)
