@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 
 from .errors import Problems
 from .memo import NO_MEMO, NoMemo, Same
-from .model import Claim, Excerpt, Model, Source
+from .model import Appearance, Claim, Excerpt, Model, Source
 from .textdiff import diff_as_text, word_diff
 
 SELECTOR_CONTEXT = 32  # characters of prefix and suffix, as the W3C Web Annotation model suggests
@@ -259,10 +259,11 @@ def _word_edges(text: str, near: int, pattern: str, before: bool, words: int = 3
 
 
 def anchor_claims(model: Model, memo: NoMemo = NO_MEMO) -> tuple[dict[tuple[str, int], Anchor], Problems]:
-    """Anchor every excerpt of every claim; misses and ambiguities are problems.
+    """Anchor every quote of every claim (its excerpts and its appearances' words), by (claim id,
+    number); misses and ambiguities are problems.
 
-    With a memo, a seed is indexed again only when its text or residue changes, and a quote is
-    looked for again only when it, its place in the claim file or its seed changes.
+    With a memo, a seed is indexed again only when its text or residue changes, and a claim's
+    quotes are looked for again only when the claim or a seed it quotes changes.
     """
     problems = Problems()
     indexes: dict[str, SourceIndex] = {}
@@ -274,10 +275,10 @@ def anchor_claims(model: Model, memo: NoMemo = NO_MEMO) -> tuple[dict[tuple[str,
 
 def anchor_claim(claim: Claim, sources: dict[str, Source], problems: Problems, memo: NoMemo = NO_MEMO,
                  indexes: dict[str, SourceIndex] | None = None) -> dict[tuple[str, int], Anchor]:
-    """The anchors of one claim's excerpts that are found; `indexes` keeps each seed's index for a run."""
+    """The anchors of one claim's quotes that are found; `indexes` keeps each seed's index for a run."""
     indexes = {} if indexes is None else indexes
     cited = []
-    for source_id in sorted({e.source for e in claim.evidence}):
+    for source_id in sorted({q.source for q in claim.quoted}):
         index = indexes.get(source_id)
         if index is None:
             source = sources[source_id]
@@ -290,7 +291,7 @@ def anchor_claim(claim: Claim, sources: dict[str, Source], problems: Problems, m
 
 def _anchor_claim(claim: Claim, indexes: dict[str, SourceIndex], problems: Problems) -> dict[tuple[str, int], Anchor]:
     anchors = {}
-    for excerpt in claim.evidence:
+    for excerpt in claim.quoted:
         found = anchor_excerpt(claim, excerpt, indexes[excerpt.source], problems)
         if found:
             anchors[(claim.id, excerpt.number)] = found
@@ -301,7 +302,7 @@ def _index(source: Source, _: Problems) -> SourceIndex:
     return SourceIndex(source)
 
 
-def anchor_excerpt(claim: Claim, excerpt: Excerpt, index: SourceIndex, problems: Problems) -> Anchor | None:
+def anchor_excerpt(claim: Claim, excerpt: Excerpt | Appearance, index: SourceIndex, problems: Problems) -> Anchor | None:
     parts = quote_parts(excerpt.quote)
     where = (claim.path, excerpt.line, excerpt.col)
     seed = index.source.path
@@ -346,7 +347,7 @@ def anchor_excerpt(claim: Claim, excerpt: Excerpt, index: SourceIndex, problems:
     return index.anchor(in_article[0])
 
 
-def _explain_miss(claim: Claim, excerpt: Excerpt, index: SourceIndex, parts: list[str], problems: Problems) -> None:
+def _explain_miss(claim: Claim, excerpt: Excerpt | Appearance, index: SourceIndex, parts: list[str], problems: Problems) -> None:
     where = (claim.path, excerpt.line, excerpt.col)
     seed = index.source.path
     missing = next((p for i, p in enumerate(parts) if not index.find_all(parts[: i + 1])), parts[0])

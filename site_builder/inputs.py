@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent  # where the built-in templates and static files are
+from .resources import builtin
 
 CONTENT = "content"
 SEEDS = "seeds"
@@ -42,10 +42,10 @@ class Theme:
 
     @classmethod
     def for_root(cls, root: Path) -> Theme:
-        dirs = [Path(root).resolve()] if Path(root).resolve() != PROJECT_DIR else []
-        dirs.append(PROJECT_DIR)
-        return cls(tuple(d / TEMPLATES for d in dirs if (d / TEMPLATES).is_dir()),
-                   tuple(d / STATIC for d in dirs if (d / STATIC).is_dir()))
+        def dirs(name: str) -> tuple[Path, ...]:
+            own, builtin_dir = Path(root).resolve() / name, builtin(name)
+            return ((own,) if own.is_dir() and own != builtin_dir else ()) + (builtin_dir,)
+        return cls(dirs(TEMPLATES), dirs(STATIC))
 
 
 def folders(root: Path) -> list[Path]:

@@ -32,9 +32,9 @@ from . import urls
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
 from .inputs import Theme
 from .markdown import render_inline, render_markdown
-from .model import Claim, ContentPage, Excerpt, Model, Source, Verdict
+from .model import Appearance, Claim, ContentPage, Excerpt, Model, Source, Verdict
 from .plan import Page, site_plan
-from .structured import cited_sources, claim_record, claim_review
+from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
 from .textdiff import similarity, word_diff
 
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
@@ -184,7 +184,8 @@ class Renderer:
 
     def search(self) -> OutputFile:
         # Pagefind runs its index as WebAssembly: the one page that needs 'wasm-unsafe-eval'.
-        return self.page(urls.SEARCH, "search.html", "Search",
+        # A page of search results has nothing of its own to index: noindex, and out of the sitemap.
+        return self.page(urls.SEARCH, "search.html", "Search", noindex=True,
                          csp=CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"),
                          scripts=[urls.SEARCH_INDEX + "pagefind-ui.js", self.assets.url("search.js")])
 
@@ -196,10 +197,23 @@ class Renderer:
                 columns.append({"stance": stance, "heading": heading, "excerpts": excerpts})
         comparisons = [self.comparison_view(claim, c) for c in claim.comparisons]
         review = claim_review(self.model, claim)
+        rated = sorted((v for v in self.model.verdicts if v.rating is not None), key=lambda v: v.rating or 0)
+        scale = {"worst": rated[0], "best": rated[-1]} if self.verdict_of(claim).rating is not None else None
         return self.page(urls.claim(claim.id), "claim.html", claim.claim, claim=claim,
                          verdict=self.verdict_of(claim), columns=columns, comparisons=comparisons,
+                         appearances=[self.appearance_view(claim, a) for a in claim.appearances], scale=scale,
                          json_ld=json_for_script(review), sources=cited_sources(self.model, claim),
                          description=_plain(claim.summary))
+
+    def appearance_view(self, claim: Claim, appearance: Appearance) -> dict[str, Any]:
+        source = self.model.sources.get(appearance.source)
+        date = appearance.date or (source.published if source else "")
+        anchor = self.anchors.get((claim.id, appearance.number)) if appearance.quote else None
+        return {"appearance": appearance, "source": source, "date": date,
+                "name": (known(source, "title") or source.label) if source else appearance.title,
+                "date_inferred": bool(source and not appearance.date and "published" in source.inferred),
+                "first": first_appearance(self.model, claim) is appearance,
+                "exact": " ".join(anchor.exact.split()) if anchor else appearance.quote}
 
     def excerpt_view(self, claim: Claim, excerpt: Excerpt) -> dict[str, Any]:
         anchor = self.anchors[(claim.id, excerpt.number)]
@@ -307,11 +321,7 @@ class Renderer:
         return OutputFile(urls.CLAIMS_JSON, _json_bytes(records))
 
     def claim_reviews(self) -> OutputFile:
-        model = self.model
-        datafeed = {"@context": "https://schema.org", "@type": "DataFeed", "name": model.site.title,
-                    "url": urls.absolute(model.site.base_url, "home"), "dateModified": self.updated,
-                    "dataFeedElement": [claim_review(model, c) for c in model.claims]}
-        return OutputFile(urls.CLAIM_REVIEWS, _json_bytes(datafeed))
+        return OutputFile(urls.CLAIM_REVIEWS, _json_bytes(data_feed(self.model, self.updated)))
 
     def robots(self) -> OutputFile:
         sitemap = urls.absolute(self.model.site.base_url, "sitemap")
@@ -324,7 +334,7 @@ class Renderer:
         entries = []
         for path in sorted(paths):
             address = urls.address_of(path)
-            if address != path:
+            if address != path and address != urls.SEARCH:  # search results: noindex, and not listed
                 entries.append((self.model.site.base_url + address, modified.get(path, latest)))
         xml = self.env.get_template("sitemap.xml").render(entries=entries)
         return OutputFile(urls.SITEMAP, xml.encode("utf-8"))
