@@ -95,6 +95,7 @@ def site_plan(model: Model, assets: Assets) -> Plan:
     pages += [_page(urls.source(sid), ("source", source, tuple(cites[sid])), "source", source)
               for sid, source in sources]
     pages += [claim_page(claim, model) for claim in claims]
+    pages += [_page(urls.source_text(sid), ("source text", source.text), "source_text", source) for sid, source in sources]
     pages += [_page(urls.verdict(v.key), ("verdict", v, tuple(by_verdict[v.key])), "verdict", v)
               for v in model.verdicts]
     pages += [_page(urls.tag(t), ("tag", t, tuple(by_tag[t])), "tag", t) for t in tags]
