@@ -452,8 +452,8 @@ def anchor_claims(model: Model, memo: NoMemo = NO_MEMO) -> tuple[dict[tuple[str,
     """Anchor every quote of every claim (its excerpts and its appearances' words), by (claim id,
     number); misses and ambiguities are problems.
 
-    With a memo, a seed is indexed again only when its text or residue changes, and a quote is
-    looked for again only when it, its place in the claim file or its seed changes.
+    With a memo, a seed is indexed again only when its text or residue changes, and a claim's
+    quotes are looked for again only when the claim or a seed it quotes changes.
     """
     problems = Problems()
     indexes: dict[str, SourceIndex] = {}
@@ -467,15 +467,22 @@ def anchor_claim(claim: Claim, sources: dict[str, Source], problems: Problems, m
                  indexes: dict[str, SourceIndex] | None = None) -> dict[tuple[str, int], Anchor]:
     """The anchors of one claim's quotes that are found; `indexes` keeps each seed's index for a run."""
     indexes = {} if indexes is None else indexes
+    cited = []
+    for source_id in sorted({q.source for q in claim.quoted}):
+        index = indexes.get(source_id)
+        if index is None:
+            source = sources[source_id]
+            index = indexes[source_id] = memo.get(
+                "index", (source.id, source.path, source.residue, source.text), functools.partial(_index, source))
+        cited.append(Same(index))
+    # A claim's anchors depend on the claim and the seeds it cites (an index is one seed's text and residue).
+    return memo.get("anchors", (Same(claim), *cited), functools.partial(_anchor_claim, claim, indexes), problems)
+
+
+def _anchor_claim(claim: Claim, indexes: dict[str, SourceIndex], problems: Problems) -> dict[tuple[str, int], Anchor]:
     anchors = {}
     for excerpt in claim.quoted:
-        source = sources[excerpt.source]
-        index = indexes.get(source.id)
-        if index is None:
-            index = indexes[source.id] = memo.get(
-                "index", (source.id, source.path, source.residue, source.text), functools.partial(_index, source))
-        found = memo.get("anchor", (Same(index), claim.path, excerpt),
-                         functools.partial(anchor_excerpt, claim, excerpt, index), problems)
+        found = anchor_excerpt(claim, excerpt, indexes[excerpt.source], problems)
         if found:
             anchors[(claim.id, excerpt.number)] = found
     return anchors

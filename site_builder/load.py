@@ -340,33 +340,31 @@ def _by_stat(memo: NoMemo, kind: str, path: Path, entry_type: int, compute: Call
     return memo.get(kind, (str(path), sig, *key), compute, problems)
 
 
-def _read_text(root: Path, file: Path, limit: int, problems: Problems, memo: NoMemo) -> str | None:
-    """A file of the root as text, read again only when its stat says that it may have changed."""
-    def read(found: Problems) -> str | None:
-        data = _read(root, file, limit, found)
-        return None if data is None else _decode(relpath(root, file), data, found)
-    return _by_stat(memo, "text", file, stat.S_IFREG, read, problems, limit)
-
-
 def load_yaml_file(root: Path, file: Path, problems: Problems, *, required: bool = True,
                    memo: NoMemo = NO_MEMO) -> YamlDoc | None:
-    """One YAML file; the same text parses to the same YamlDoc object while the memo keeps it."""
-    rel = relpath(root, file)
-    if not file.exists() and not file.is_symlink():
-        if required:
-            problems.add(rel, 0, 0, "is missing", f"create {rel}; see the README for what it holds")
-        return None
-    text = _read_text(root, file, MAX_YAML_BYTES, problems, memo)
-    if text is None:
-        return None
-    text = text.lstrip("\ufeff")
-    return memo.get("yaml", (rel, text), lambda found: parse_yaml(rel, text, found), problems)
+    """One YAML file; the same YamlDoc object while the file is unchanged and the memo keeps it."""
+    def load(found: Problems) -> YamlDoc | None:
+        rel = relpath(root, file)
+        if not file.exists() and not file.is_symlink():
+            if required:
+                found.add(rel, 0, 0, "is missing", f"create {rel}; see the README for what it holds")
+            return None
+        data = _read(root, file, MAX_YAML_BYTES, found)
+        text = None if data is None else _decode(rel, data, found)
+        if text is None:
+            return None
+        text = text.lstrip("\ufeff")  # the same text parses to the same object, even when its stat changed
+        return memo.get("yaml", (rel, text), lambda again: parse_yaml(rel, text, again), found)
+    return _by_stat(memo, "yaml file", file, stat.S_IFREG, load, problems, required)
 
 
-def load_page(root: Path, file: Path, problems: Problems, memo: NoMemo = NO_MEMO) -> PageDoc | None:
+def load_page(root: Path, file: Path, problems: Problems) -> PageDoc | None:
     """A markdown page whose front matter (between --- lines) is YAML."""
     rel = relpath(root, file)
-    text = _read_text(root, file, MAX_PAGE_BYTES, problems, memo)
+    data = _read(root, file, MAX_PAGE_BYTES, problems)
+    if data is None:
+        return None
+    text = _decode(rel, data, problems)
     if text is None:
         return None
     lines = text.lstrip("\ufeff").split("\n")
@@ -453,7 +451,7 @@ def load_site(root: Path, memo: NoMemo = NO_MEMO) -> tuple[Loaded, Problems]:
 
     pages = []
     for file in _listing(root, root / inputs.PAGES_DIR, "*.md", problems, memo):
-        page = load_page(root, file, problems, memo)
+        page = _by_stat(memo, "page", file, stat.S_IFREG, functools.partial(load_page, root, file), problems)
         if page is not None:
             pages.append(page)
 

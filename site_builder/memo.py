@@ -32,24 +32,24 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from .errors import Problem, Problems
+from .errors import Problems
 
 T = TypeVar("T")
 
 
-class Same:
-    """A key part equal only to the very same object (it keeps the object, so its id stays its own)."""
+class Same(int):
+    """A key part equal only to the very same object.
 
-    __slots__ = ("obj",)
+    It is the object's id, so that it hashes and compares as fast as an int, and it keeps the
+    object: while two of them are alive, their objects are, and equal ids mean one object.
+    """
 
-    def __init__(self, obj: Any):
-        self.obj = obj
+    obj: Any
 
-    def __hash__(self) -> int:
-        return id(self.obj)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Same) and other.obj is self.obj
+    def __new__(cls, obj: Any) -> Same:
+        same = super().__new__(cls, id(obj))
+        same.obj = obj
+        return same
 
     def __reduce__(self) -> tuple[type[Same], tuple[Any]]:
         return Same, (self.obj,)  # read back, it stands for the object read back with it
@@ -98,23 +98,29 @@ class Memo(NoMemo):
     """
 
     def __init__(self) -> None:
-        self._used: dict[tuple[str, Hashable], tuple[Any, tuple[Problem, ...]]] = {}
-        self._kept: dict[tuple[str, Hashable], tuple[Any, tuple[Problem, ...]]] = {}
+        # kind -> key -> [value, problems, the build that last used it]
+        self._kinds: dict[str, dict[Hashable, list[Any]]] = {}
+        self._build = 0
 
     def new_build(self) -> None:
-        self._kept, self._used = self._used, {}
+        last = self._build
+        self._kinds = {kind: {key: entry for key, entry in entries.items() if entry[2] == last}
+                       for kind, entries in self._kinds.items()}
+        self._build = last + 1
 
     def has(self, kind: str, key: Hashable) -> bool:
-        return (kind, key) in self._used or (kind, key) in self._kept
+        return key in self._kinds.get(kind, {})
 
     def get(self, kind: str, key: Hashable, compute: Callable[[Problems], T], problems: Problems | None = None) -> T:
-        entry = self._used.get((kind, key))
+        entries = self._kinds.get(kind)
+        if entries is None:
+            entries = self._kinds[kind] = {}
+        entry = entries.get(key)
         if entry is None:
-            entry = self._kept.pop((kind, key), None)
-            if entry is None:
-                found = Problems()
-                entry = (compute(found), tuple(found.items))
-            self._used[(kind, key)] = entry
+            found = Problems()
+            entry = entries[key] = [compute(found), tuple(found.items), self._build]
+        else:
+            entry[2] = self._build
         if entry[1]:
             if problems is None:
                 raise ValueError(f"the {kind} computation reports problems, but was given nowhere to put them")
@@ -187,14 +193,21 @@ def load_kept(path: Path, version: str) -> tuple[Any, str]:
 
 
 def save_memo(memo: Memo, path: Path, version: str) -> None:
-    """Keep what the memo's last build used in `path`, for a build of the same `version`."""
-    save_kept(path, version, memo._used)
+    """Keep what the memo's build used in `path`, for a build of the same `version`."""
+    used = {kind: {key: entry for key, entry in entries.items() if entry[2] == memo._build}
+            for kind, entries in memo._kinds.items()}
+    save_kept(path, version, used)
 
 
 def load_memo(path: Path, version: str) -> tuple[Memo, str]:
-    """The memo saved in `path` by a build of `version`, or an empty one with the reason why."""
+    """The memo saved in `path` by a build of `version`, or an empty one with the reason why.
+
+    Its entries count as the last build's: the next `new_build()` keeps them."""
     memo = Memo()
     kept, why = load_kept(path, version)
     if isinstance(kept, dict):
-        memo._kept = kept
+        for entries in kept.values():
+            for entry in entries.values():
+                entry[2] = memo._build
+        memo._kinds = kept
     return memo, why

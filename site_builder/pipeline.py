@@ -56,9 +56,9 @@ def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Ch
         return Checked(problems)
     # What the lint reads besides the claim: the site, the verdict scale and the sources.
     site = (model.site, tuple(model.verdicts), tuple(sorted(model.sources.items())))
-    site = memo.get("lint context", site, lambda _: site)  # the same object while equal: cheap keys
+    context = Same(memo.get("lint context", site, lambda _: site))  # the same object while equal: cheap keys
     for claim in model.claims:
-        lint = memo.get("lint", (Same(claim), Same(site)), functools.partial(_lint, model, claim))
+        lint = memo.get("lint", (Same(claim), context), functools.partial(_lint, model, claim))
         for _field, message, hint in lint:
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
     return Checked(problems, model, anchors)
@@ -104,7 +104,10 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
         if problems is not None:
             return Checked(problems, up_to_date=True)
     version = build_cache.tool_version()
-    memo: NoMemo = NO_MEMO if cache is None else load_memo(cache / build_cache.MEMO, version)[0]
+    memo: NoMemo = NO_MEMO
+    if cache is not None:
+        memo = load_memo(cache / build_cache.MEMO, version)[0]
+        memo.new_build()
     checked = check(root, base_url, memo)
     if checked.model is None or not checked.ok:
         return checked

@@ -25,18 +25,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import urls
 from .model import Claim, Excerpt, Model
-from .structured import source_text_path
 
 if TYPE_CHECKING:
     from .render import Assets
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     """One output file of the site."""
 
     path: str  # relative to the output folder, forward slashes
@@ -96,9 +94,8 @@ def site_plan(model: Model, assets: Assets) -> Plan:
     ]
     pages += [_page(urls.source(sid), ("source", source, tuple(cites[sid])), "source", source)
               for sid, source in sources]
-    pages += [Page(source_text_path(source), ("source text", source.text), "source_text", (source,))
-              for _, source in sources]
     pages += [claim_page(claim, model) for claim in claims]
+    pages += [_page(urls.source_text(sid), ("source text", source.text), "source_text", source) for sid, source in sources]
     pages += [_page(urls.verdict(v.key), ("verdict", v, tuple(by_verdict[v.key])), "verdict", v)
               for v in model.verdicts]
     pages += [_page(urls.tag(t), ("tag", t, tuple(by_tag[t])), "tag", t) for t in tags]
@@ -113,8 +110,8 @@ def site_plan(model: Model, assets: Assets) -> Plan:
 
 
 def claim_page(claim: Claim, model: Model) -> Page:
-    """A claim's page: made from the claim and the sources it cites (the preview makes it on its own,
-    ahead of the build, when a claim file is saved)."""
-    cited = tuple(model.sources[s] for s in sorted({e.source for e in claim.evidence}
-                                                   | {a.source for a in claim.appearances if a.source}))
+    """A claim's page: made from the claim and the sources it cites or was made in (the preview
+    makes it on its own, ahead of the build, when a claim file is saved)."""
+    ids = {e.source for e in claim.evidence} | {a.source for a in claim.appearances if a.source}
+    cited = tuple(model.sources[s] for s in sorted(ids))
     return _page(urls.claim(claim.id), ("claim", claim, cited), "claim", claim)

@@ -36,7 +36,7 @@ from .markdown import render_inline, render_markdown
 from .memo import NO_MEMO, Hashed, NoMemo, Same
 from .model import Appearance, Claim, ContentPage, Excerpt, Model, Source, Verdict
 from .plan import Page, site_plan
-from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known, source_text_path
+from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
 
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
 MATRIX_MAX_SOURCES = 24
@@ -266,7 +266,7 @@ class Renderer:
 
     def source_text(self, source: Source) -> OutputFile:
         """The source's exact text: what the TextPositionSelectors of claims.json count in."""
-        return OutputFile(source_text_path(source), source.text.encode("utf-8"))
+        return OutputFile(urls.source_text(source.id), source.text.encode("utf-8"))
 
     def source_title(self, source: Source) -> str:
         return source.title or source.label
@@ -362,7 +362,7 @@ class Renderer:
         entries = []
         for path in sorted(paths):
             address = urls.address_of(path)
-            if address != path and address != urls.SEARCH:
+            if address != path and address != urls.SEARCH:  # search results: noindex, and not listed
                 entries.append((self.model.site.base_url + address, modified.get(path, latest)))
         xml = self.env.get_template("sitemap.xml").render(entries=entries)
         return OutputFile(urls.SITEMAP, xml.encode("utf-8"))

@@ -20,13 +20,8 @@ def source_url(model: Model, source: Source) -> str:
     return urls.absolute(model.site.base_url, "source", source.id)
 
 
-def source_text_path(source: Source) -> str:
-    """Where a source's exact text is published, beside its page."""
-    return urls.source(source.id) + "source.txt"
-
-
 def source_text_url(model: Model, source: Source) -> str:
-    return model.site.base_url + source_text_path(source)
+    return urls.absolute(model.site.base_url, "source_text", source.id)
 
 
 def rating(model: Model, claim: Claim) -> dict[str, Any]:
@@ -168,7 +163,7 @@ def data_feed(model: Model, updated: str) -> dict[str, Any]:
             element["dateModified"] = claim.last_modified
         elements.append(element)
     return {"@context": "https://schema.org", "@type": "DataFeed", "name": model.site.title,
-            "url": model.site.base_url, "dateModified": updated, "dataFeedElement": elements}
+            "url": urls.absolute(model.site.base_url, "home"), "dateModified": updated, "dataFeedElement": elements}
 
 
 def claim_record(model: Model, claim: Claim, anchors: dict[tuple[str, int], Anchor]) -> dict[str, Any]:

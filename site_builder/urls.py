@@ -35,6 +35,11 @@ def source(source_id: str) -> str:
     return f"sources/{source_id}/"
 
 
+def source_text(source_id: str) -> str:
+    """A source's exact text, beside its page: what the TextPositionSelectors of claims.json count in."""
+    return f"sources/{source_id}/source.txt"
+
+
 def verdict(key: str) -> str:
     return f"verdicts/{key}/"
 
@@ -63,7 +68,7 @@ ROUTES: dict[str, Callable[..., str]] = {
     "corrections": _fixed(CORRECTIONS), "evidence": _fixed(EVIDENCE), "not_found": _fixed(NOT_FOUND),
     "feed": _fixed(FEED), "claims_json": _fixed(CLAIMS_JSON), "claim_reviews": _fixed(CLAIM_REVIEWS),
     "robots": _fixed(ROBOTS), "sitemap": _fixed(SITEMAP),
-    "claim": claim, "source": source, "verdict": verdict, "tag": tag, "page": page,
+    "claim": claim, "source": source, "source_text": source_text, "verdict": verdict, "tag": tag, "page": page,
 }
 
 

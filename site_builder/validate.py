@@ -95,10 +95,12 @@ def validate(loaded: Loaded, memo: NoMemo = NO_MEMO) -> tuple[Model | None, Prob
                         problems)
     sources = memo.get("sources", (Same(loaded.sources), *(Same(s) for _, s in sorted(loaded.seeds.items()))),
                        lambda found: _check_sources(loaded, found), problems)
-    claims = [c for c in (check_claim(doc, verdicts, sources, problems, memo) for doc in loaded.claims) if c]
-    every_claim = (tuple(Same(c) for c in claims), tuple(Same(d) for d in loaded.claims))
-    memo.get("tags", every_claim, lambda found: _check_tag_spellings(claims, loaded, found), problems)
-    memo.get("claimant slugs", every_claim, lambda found: _check_claimant_slugs(claims, loaded, found), problems)
+    check = claim_checker(verdicts, sources, memo)
+    claims = [c for c in (check(doc, problems) for doc in loaded.claims) if c]
+    # The tags of a claim and where they stand come from its file, as the claim object does.
+    claim_keys = tuple(Same(c) for c in claims)
+    memo.get("tags", claim_keys, lambda found: _check_tag_spellings(claims, loaded, found), problems)
+    memo.get("claimant slugs", claim_keys, lambda found: _check_claimant_slugs(claims, loaded, found), problems)
     pages = [p for p in (_check_page(page, problems) for page in loaded.pages) if p]
     _check_transparency_pages(pages, site, problems)
     if site is None or verdicts is None:
@@ -233,7 +235,7 @@ def _report_schema_error(doc: YamlDoc, error: ValidationError, schema: dict, pro
 def _field_name(path: tuple) -> str:
     if not path:
         return "the file"
-    parts = []
+    parts: list[str] = []
     for part in path:
         parts.append(f"[{part + 1}]" if isinstance(part, int) else ("." if parts else "") + str(part))
     return "'" + "".join(parts) + "'"
@@ -301,8 +303,8 @@ def _check_site(doc: YamlDoc | None, problems: Problems) -> Site | None:
 
 def contrast_with_white(colour: str) -> float:
     """WCAG 2 contrast ratio between white text and a #rrggbb background."""
-    def channel(c: int) -> float:
-        c = c / 255
+    def channel(value: int) -> float:
+        c = value / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     lum = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
@@ -335,10 +337,10 @@ def _check_sources(loaded: Loaded, problems: Problems) -> dict[str, Source]:
         return {}
     sources = {}
     meta = doc.data["sources"]
-    for seed_id, seed in sorted(loaded.seeds.items()):
+    for seed_id, unlisted in sorted(loaded.seeds.items()):
         if seed_id not in meta:
-            problems.add(seed.path, 0, 0, f"the seed '{seed_id}' has no entry in seeds/sources.yaml",
-                         f"add '{seed_id}:' under 'sources:' with its label, language and sha256 ({seed.sha256})")
+            problems.add(unlisted.path, 0, 0, f"the seed '{seed_id}' has no entry in seeds/sources.yaml",
+                         f"add '{seed_id}:' under 'sources:' with its label, language and sha256 ({unlisted.sha256})")
     for seed_id, item in meta.items():
         line, col = doc.where(("sources", seed_id), key=True)
         seed = loaded.seeds.get(seed_id)
@@ -390,15 +392,16 @@ def _check_residue(doc: YamlDoc, seed_id: str, items: list, text: str, problems:
 
 # --- claims --------------------------------------------------------------------------------
 
-def check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source], problems: Problems,
-                memo: NoMemo = NO_MEMO) -> Claim | None:
-    """One claim file, checked against the verdicts and the ids of the sources (nothing else of the site)."""
-    def equal_context(_: Problems) -> tuple:
-        value = (None if verdicts is None else tuple(verdicts), frozenset(sources))
-        return memo.get("claim context", value, lambda _: value)  # the same object while equal: cheap keys
-    context = memo.get("claim context of", (Same(verdicts), Same(sources)), equal_context)
-    return memo.get("claim", (Same(doc), Same(context)), lambda found: _check_claim(doc, verdicts, sources, found),
-                    problems)
+def claim_checker(verdicts: list[Verdict] | None, sources: dict[str, Source],
+                  memo: NoMemo = NO_MEMO) -> Callable[[YamlDoc, Problems], Claim | None]:
+    """What checks one claim file: against the verdicts and the sources, nothing else of the site."""
+    value = (None if verdicts is None else tuple(verdicts), tuple(sorted(sources.items())))
+    context = Same(memo.get("claim context", value, lambda _: value))  # the same object while equal: cheap keys
+
+    def check(doc: YamlDoc, problems: Problems) -> Claim | None:
+        return memo.get("claim", (Same(doc), context), functools.partial(_check_claim, doc, verdicts, sources),
+                        problems)
+    return check
 
 
 def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source],
@@ -589,7 +592,9 @@ def _check_verdict_key(doc: YamlDoc, key: str, verdicts: list[Verdict] | None, p
 
 
 def _check_evidence(doc: YamlDoc, items: list, sources: dict[str, Source], problems: Problems) -> list[Excerpt]:
-    out, seen_quotes, seen_ids = [], {}, {}
+    out: list[Excerpt] = []
+    seen_quotes: dict[tuple[str, str], int] = {}
+    seen_ids: dict[str, int] = {}
     for i, item in enumerate(items):
         line, col = doc.where(("evidence", i, "quote"))
         if item["source"] not in sources:

@@ -53,7 +53,7 @@ from ..render import (
     static_files,
     templates_key,
 )
-from ..validate import check_claim
+from ..validate import claim_checker
 
 __all__ = ["Build", "Builder", "Snapshot"]
 
@@ -227,7 +227,7 @@ class Builder:
         edited = []
         for file in files:
             doc = load_yaml_file(self.root, file, problems, memo=self.memo)
-            claim = None if doc is None else check_claim(doc, model.verdicts, model.sources, problems, self.memo)
+            claim = None if doc is None else claim_checker(model.verdicts, model.sources, self.memo)(doc, problems)
             if claim is None:
                 return None
             found = anchor_claim(claim, model.sources, problems, self.memo)
