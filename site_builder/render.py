@@ -13,6 +13,7 @@ import itertools
 import json
 import multiprocessing
 import traceback
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -562,7 +563,9 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     """Every file of the site's plan (plan.py): the ones the memo keeps first, then the others as
     they are rendered.
 
-    A page is kept by its key in the plan, with what every page shows and the templates' text.
+    A page is kept by its key in the plan, with what every page shows and the templates' text,
+    compressed (HTML shrinks to a sixth): the memo holds every page of the site, and the build
+    cache reads and writes it whole.
     """
     renderer = Renderer(model, anchors, theme)
     plan = site_plan(model, renderer.assets)
@@ -573,15 +576,17 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     missing = tuple(page for page in plan.pages if page.path not in kept)
     for page in plan.pages:
         if page.path in kept:
-            yield OutputFile(page.path, memo.get("page", keys[page.path], _never))
+            yield OutputFile(page.path, zlib.decompress(memo.get("page", keys[page.path], _never)))
     if missing:
         renderer.prepare()  # before the workers fork
         for file in render_pages(renderer, missing, workers):
-            yield OutputFile(file.path, memo.get("page", keys[file.path], functools.partial(_made, file.data)))
+            if memo is not NO_MEMO:  # compressed only to be kept
+                memo.get("page", keys[file.path], functools.partial(_compressed, file.data))
+            yield file
 
 
-def _made(data: bytes, _: Problems) -> bytes:
-    return data
+def _compressed(data: bytes, _: Problems) -> bytes:
+    return zlib.compress(data, 1)
 
 
 def _never(_: Problems) -> bytes:
