@@ -465,24 +465,31 @@ def anchor_claims(model: Model, memo: NoMemo = NO_MEMO) -> tuple[dict[tuple[str,
 
 def anchor_claim(claim: Claim, sources: dict[str, Source], problems: Problems, memo: NoMemo = NO_MEMO,
                  indexes: dict[str, SourceIndex] | None = None) -> dict[tuple[str, int], Anchor]:
-    """The anchors of one claim's quotes that are found; `indexes` keeps each seed's index for a run."""
+    """The anchors of one claim's quotes that are found; `indexes` keeps each seed's index for a run.
+
+    A claim's anchors depend on the claim and the seeds it cites, keyed by what their indexes are
+    made from (a seed's text and residue): a seed is indexed only when a claim citing it is
+    anchored again, and the build cache need not keep the indexes.
+    """
     indexes = {} if indexes is None else indexes
-    cited = []
-    for source_id in sorted({q.source for q in claim.quoted}):
-        index = indexes.get(source_id)
-        if index is None:
-            source = sources[source_id]
-            index = indexes[source_id] = memo.get(
-                "index", (source.id, source.path, source.residue, source.text), functools.partial(_index, source))
-        cited.append(Same(index))
-    # A claim's anchors depend on the claim and the seeds it cites (an index is one seed's text and residue).
-    return memo.get("anchors", (Same(claim), *cited), functools.partial(_anchor_claim, claim, indexes), problems)
+    cited = tuple(_index_key(sources[source_id]) for source_id in sorted({q.source for q in claim.quoted}))
+    return memo.get("anchors", (Same(claim), cited),
+                    functools.partial(_anchor_claim, claim, sources, indexes, memo), problems)
 
 
-def _anchor_claim(claim: Claim, indexes: dict[str, SourceIndex], problems: Problems) -> dict[tuple[str, int], Anchor]:
+def _index_key(source: Source) -> tuple:
+    return source.id, source.path, source.residue, source.text
+
+
+def _anchor_claim(claim: Claim, sources: dict[str, Source], indexes: dict[str, SourceIndex], memo: NoMemo,
+                  problems: Problems) -> dict[tuple[str, int], Anchor]:
     anchors = {}
     for excerpt in claim.quoted:
-        found = anchor_excerpt(claim, excerpt, indexes[excerpt.source], problems)
+        index = indexes.get(excerpt.source)
+        if index is None:
+            source = sources[excerpt.source]
+            index = indexes[source.id] = memo.get("index", _index_key(source), functools.partial(_index, source))
+        found = anchor_excerpt(claim, excerpt, index, problems)
         if found:
             anchors[(claim.id, excerpt.number)] = found
     return anchors
