@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -192,10 +192,11 @@ def load_kept(path: Path, version: str) -> tuple[Any, str]:
         return None, "it does not hold what this version wrote"
 
 
-def save_memo(memo: Memo, path: Path, version: str) -> None:
-    """Keep what the memo's build used in `path`, for a build of the same `version`."""
+def save_memo(memo: Memo, path: Path, version: str, leave: Collection[str] = ()) -> None:
+    """Keep what the memo's build used in `path`, for a build of the same `version`, but for the
+    kinds in `leave`."""
     used = {kind: {key: entry for key, entry in entries.items() if entry[2] == memo._build}
-            for kind, entries in memo._kinds.items()}
+            for kind, entries in memo._kinds.items() if kind not in leave}
     save_kept(path, version, used)
 
 

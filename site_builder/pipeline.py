@@ -145,7 +145,8 @@ def _noting(files: Iterable[OutputFile], digests: dict[str, bytes]) -> Iterator[
 def _keep(cache: Path, memo: Memo, version: str, out: Path, digest: str, problems: Problems) -> None:
     """Save the cache of a good build; a cache that cannot be written only costs the next build time."""
     try:
-        save_memo(memo, cache / build_cache.MEMO, version)
+        # A seed's index is large and quick to make again: kept, it would be read by every build.
+        save_memo(memo, cache / build_cache.MEMO, version, leave=("index",))
     except OSError:
         return
     build_cache.remember(cache, Path(out), digest, problems)
