@@ -206,9 +206,11 @@ def load_memo(path: Path, version: str) -> tuple[Memo, str]:
     Its entries count as the last build's: the next `new_build()` keeps them."""
     memo = Memo()
     kept, why = load_kept(path, version)
-    if isinstance(kept, dict):
+    try:
         for entries in kept.values():
             for entry in entries.values():
                 entry[2] = memo._build
-        memo._kinds = kept
+    except (AttributeError, TypeError, IndexError):
+        return memo, why or "it does not hold a memo"
+    memo._kinds = kept
     return memo, why
