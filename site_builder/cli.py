@@ -15,6 +15,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 claim', '2 claims'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 too; say what to do
         self.print_usage(sys.stderr)
@@ -60,7 +65,7 @@ def _report(problems: Problems, fmt: str = "text") -> None:
 
 
 def _summary(problems: Problems) -> str:
-    return f"{len(problems.errors)} error(s), {len(problems.warnings)} warning(s)"
+    return f"{counted(len(problems.errors), 'error')}, {counted(len(problems.warnings), 'warning')}"
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -75,7 +80,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"{out} is up to date: nothing changed since the last build")
         return EXIT_OK
     model = checked.model
-    print(f"built {len(model.claims)} claims, {len(model.sources)} sources into {out}")
+    print(f"built {counted(len(model.claims), 'claim')}, {counted(len(model.sources), 'source')} into {out}")
     return EXIT_OK
 
 

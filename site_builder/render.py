@@ -7,10 +7,12 @@ Nothing here reads the clock or the file system's order: the same input gives th
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import json
 import multiprocessing
+import re
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +32,8 @@ from markupsafe import Markup
 
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
-from .model import Claim, Excerpt, Model, Source
+from .model import Claim, Excerpt, Model, Source, Verdict
+from .share import claim_image, site_image
 from .structured import cited_sources, claim_record, claim_review
 from .textdiff import similarity, word_diff
 
@@ -91,6 +94,20 @@ class Paragraph:
     cited_by: list[Cite] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Claimant:
+    name: str
+    kind: str
+    role: str = ""
+    url: str = ""
+    slug: str = ""
+
+
+def claimants_of(claim: Claim) -> list[Claimant]:
+    """The people or organisations who made a claim."""
+    return [Claimant(claim.claimant, "organisation", slug=re.sub(r"[^a-z0-9]+", "-", claim.claimant.lower()).strip("-"))]
+
+
 def make_environment(theme: Theme) -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in theme.template_dirs]),
@@ -104,16 +121,21 @@ def make_environment(theme: Theme) -> Environment:
     env.filters["markdown"] = render_markdown
     env.filters["inline_markdown"] = render_inline
     env.filters["long_date"] = long_date
+    env.filters["unbroken_words"] = unbroken_words
     return env
 
 
+def unbroken_words(text: str) -> Markup:
+    """Text whose hyphenated words ("fact-check") do not break at the hyphen; escaped."""
+    return Markup(" ").join(Markup('<span class="nowrap">{}</span>').format(w) if "-" in w else w
+                            for w in text.split(" "))
+
+
 def long_date(iso: str) -> str:
-    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December"]
     if not iso:
         return "not known"
     year, month, day = iso[:10].split("-")
-    return f"{int(day)} {months[int(month) - 1]} {year}"
+    return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
 
 
 def json_for_script(data: Any) -> Markup:
@@ -134,6 +156,9 @@ class Renderer:
         self.assets = assets if assets is not None else static_files(theme, model)
         self.verdicts = {v.key: v for v in model.verdicts}
         self.nav_pages = [p for p in model.pages if p.nav]
+        # The rating scale, worst to best; the verdicts with no rating stand off it.
+        self.scale = sorted((v for v in model.verdicts if v.rating is not None), key=lambda v: v.rating or 0)
+        self.off_scale = [v for v in model.verdicts if v.rating is None]
 
     # What the whole-site pages read is worked out on first use: the preview renders one claim
     # page at a time, and at 10,000 claims these take a tenth of a second.
@@ -141,6 +166,15 @@ class Renderer:
     @functools.cached_property
     def tags(self) -> list[str]:
         return sorted({t for c in self.model.claims for t in c.tags})
+
+    @functools.cached_property
+    def claimants(self) -> list[tuple[Claimant, list[Claim]]]:
+        """Each claimant with the claims they made, newest first, by name."""
+        found: dict[str, tuple[Claimant, list[Claim]]] = {}
+        for claim in self.model.claims:
+            for person in claimants_of(claim):
+                found.setdefault(person.slug, (person, []))[1].append(claim)
+        return sorted(found.values(), key=lambda pair: (pair[0].name.casefold(), pair[0].slug))
 
     @functools.cached_property
     def cites(self) -> dict[str, list[Cite]]:
@@ -160,12 +194,15 @@ class Renderer:
         root = root or "../" * path.count("/") or "./"
         url_path = path[: -len("index.html")] if path.endswith("index.html") else path
         context.setdefault("csp", CSP)
+        context.setdefault("og_image", self.model.site.base_url + SITE_IMAGE)
+        context.setdefault("og_title", title)
         html = self.env.get_template(template).render(
             site=self.model.site, root=root, title=title,
             canonical=self.model.site.base_url + url_path if canonical is None else canonical,
             asset=lambda name: root + self.assets.url(name), nav_pages=self.nav_pages,
             verdicts=self.model.verdicts, verdict_of=self.verdict_of, source_name=self.source_name,
-            long_date=long_date, **context)
+            long_date=long_date, scale=self.scale, scale_text=self.scale_text, claimants_of=claimants_of,
+            **context)
         return OutputFile(path, html.encode("utf-8"))
 
     def verdict_of(self, claim: Claim):
@@ -173,6 +210,15 @@ class Renderer:
 
     def source_name(self, source: Source) -> str:
         return source.outlet or source.label
+
+    def scale_text(self, verdict: Verdict) -> str:
+        """Where a verdict sits on the scale, in words: the text of its graphic."""
+        if not self.scale:
+            return verdict.label
+        ends = f"from {self.scale[0].label} to {self.scale[-1].label}"
+        if verdict in self.scale:
+            return f"{verdict.label}: {self.scale.index(verdict) + 1} of {len(self.scale)} on our scale {ends}"
+        return f"{verdict.label}: off our scale, which runs {ends}"
 
     # --- pages ---------------------------------------------------------------------------
 
@@ -185,7 +231,7 @@ class Renderer:
         # Pagefind runs its index as WebAssembly: the one page that needs 'wasm-unsafe-eval'.
         return self.page("search/index.html", "search.html", "Search",
                          csp=CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"),
-                         scripts=["pagefind/pagefind-ui.js", self.assets.url("search.js")])
+                         scripts=[self.assets.url("search.js")])
 
     def claim(self, claim: Claim) -> OutputFile:
         columns = []
@@ -195,10 +241,51 @@ class Renderer:
                 columns.append({"stance": stance, "heading": heading, "excerpts": excerpts})
         comparisons = [self.comparison_view(claim, c) for c in claim.comparisons]
         review = claim_review(self.model, claim)
-        return self.page(f"claims/{claim.id}/index.html", "claim.html", claim.claim, claim=claim,
-                         verdict=self.verdict_of(claim), columns=columns, comparisons=comparisons,
+        verdict = self.verdict_of(claim)
+        inferred = any(view["source"].inferred & {"outlet", "published"}
+                       for column in columns for view in column["excerpts"])
+        return self.page(f"claims/{claim.id}/index.html", "claim.html", claim.reviewed, claim=claim,
+                         verdict=verdict, columns=columns, comparisons=comparisons, inferred=inferred,
                          json_ld=json_for_script(review), sources=cited_sources(self.model, claim),
-                         description=_plain(claim.summary))
+                         description=_plain(claim.summary), og_title=f"{verdict.label}: {claim.reviewed}",
+                         og_image=self.model.site.base_url + share_image_path(claim),
+                         og_image_alt=f"{claim.reviewed} (claimed by {', '.join(p.name for p in claimants_of(claim))}). "
+                                      f"Our verdict: {self.scale_text(verdict)}.")
+
+    def share_image(self, claim: Claim) -> OutputFile:
+        """The claim's card for a shared link: the claim, who made it, the verdict and its place on the scale."""
+        verdict = self.verdict_of(claim)
+        by = "; ".join(", ".join(filter(None, (p.name, p.role))) for p in claimants_of(claim))
+        return OutputFile(share_image_path(claim), claim_image(
+            self.model.site.title, claim.reviewed, by, verdict, self.scale, self.scale_text(verdict).split(": ", 1)[1]))
+
+    def site_share_image(self) -> OutputFile:
+        site = self.model.site
+        return OutputFile(SITE_IMAGE, site_image(site.title, site.description, self.scale, self.off_scale))
+
+    def timeline(self) -> OutputFile:
+        """The story on a date axis: when each report came out, each claim was made and each was checked."""
+        days: dict[str, list[tuple[str, Any]]] = {}
+        for source in self.model.sources.values():
+            if source.published:
+                days.setdefault(source.published[:10], []).append(("report", source))
+        for claim in self.model.claims:
+            days.setdefault(claim.claim_date, []).append(("claim", claim))
+            days.setdefault(claim.published, []).append(("check", claim))
+        order = {"report": 0, "claim": 1, "check": 2}
+        for entries in days.values():
+            entries.sort(key=lambda e: (order[e[0]], getattr(e[1], "id", "")))
+        dated = sorted(days.items())
+        undated = sorted((s for s in self.model.sources.values() if not s.published), key=lambda s: s.id)
+        return self.page("timeline/index.html", "timeline.html", "The story, day by day",
+                         days=dated, chart=timeline_chart(dated), undated=undated)
+
+    def claimant_pages(self) -> Iterable[OutputFile]:
+        yield self.page("claimants/index.html", "claimants.html", "Who said what", claimants=self.claimants)
+        for person, claims in self.claimants:
+            counts = [(v, sum(1 for c in claims if c.verdict == v.key)) for v in self.model.verdicts]
+            yield self.page(f"claimants/{person.slug}/index.html", "claimant.html", person.name, person=person,
+                            claims=claims, counts=[(v, n) for v, n in counts if n])
 
     def excerpt_view(self, claim: Claim, excerpt: Excerpt) -> dict[str, Any]:
         anchor = self.anchors[(claim.id, excerpt.number)]
@@ -316,6 +403,63 @@ class Renderer:
         return OutputFile("sitemap.xml", xml.encode("utf-8"))
 
 
+SITE_IMAGE = "share.png"
+
+
+def share_image_path(claim: Claim) -> str:
+    return f"claims/{claim.id}/share.png"
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+TIMELINE_LANES = ("report", "claim", "check")
+
+
+def timeline_chart(days: list[tuple[str, list[tuple[str, Any]]]]) -> dict[str, Any]:
+    """The timeline's picture: each item's place on a date axis 1000 units wide, in three lanes.
+
+    Items of one lane on one day stack upwards; the axis is marked by day for a story of a few
+    weeks, by month up to two years, by year beyond.
+    """
+    if not days:
+        return {"marks": [], "ticks": [], "lanes": [], "height": 0}
+    dates = [datetime.date.fromisoformat(d) for d, _ in days]
+    first, last = dates[0].toordinal(), dates[-1].toordinal()
+    span = max(1, last - first)
+
+    def x(day: datetime.date) -> int:
+        return round(40 + 920 * (day.toordinal() - first) / span)
+
+    stack = {lane: max((sum(1 for kind, _ in entries if kind == lane) for _, entries in days), default=0)
+             for lane in TIMELINE_LANES}
+    lanes, top = [], 10
+    for lane in TIMELINE_LANES:
+        height = max(1, stack[lane]) * 16 + 24
+        lanes.append({"kind": lane, "top": top, "height": height})
+        top += height
+    base = {lane["kind"]: lane["top"] + lane["height"] - 14 for lane in lanes}
+    marks = []
+    for day, (_, entries) in zip(dates, days):
+        seen = dict.fromkeys(TIMELINE_LANES, 0)
+        for kind, item in entries:
+            marks.append({"kind": kind, "item": item, "x": x(day), "y": base[kind] - 16 * seen[kind]})
+            seen[kind] += 1
+    ticks = []
+    if span <= 45:
+        every = -(-span // 12)
+        for n in range(0, span + 1, every):
+            day = datetime.date.fromordinal(first + n)
+            ticks.append((x(day), f"{day.day} {MONTHS[day.month - 1][:3]}"))
+    else:
+        year, month = dates[0].year, dates[0].month
+        while datetime.date(year, month, 1).toordinal() <= last:
+            day = datetime.date(year, month, 1)
+            if day.toordinal() >= first and (span <= 730 or month == 1):
+                ticks.append((x(day), f"{MONTHS[month - 1][:3]} {year}" if span <= 730 else str(year)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return {"marks": marks, "ticks": ticks, "lanes": lanes, "height": top + 40, "axis": top + 6}
+
+
 def _json_bytes(data: Any) -> bytes:
     # Compact: json's C encoder does not indent, and claims.json grows with the site.
     return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
@@ -422,8 +566,8 @@ PARALLEL_MIN_PAGES = 400
 CHUNKS_PER_WORKER = 16
 # The pages made from the whole site, one call each (some calls give several pages). The
 # slowest come first, so that they start first and the workers finish together.
-SITE_PAGES = ("feeds", "tag_pages", "evidence_matrix", "verdict_pages", "index", "corrections",
-              "sources_index", "content_pages", "search", "not_found")
+SITE_PAGES = ("feeds", "tag_pages", "claimant_pages", "evidence_matrix", "verdict_pages", "timeline", "index",
+              "corrections", "sources_index", "content_pages", "search", "not_found", "site_share_image")
 _job: tuple[Renderer, list] | None = None  # what forked workers render: set before the fork
 
 
@@ -494,10 +638,11 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
                 workers: int = 1) -> Iterator[OutputFile]:
     """Every file of the site, in the order they are rendered; the same files as render_site."""
     renderer = Renderer(model, anchors, theme)
-    renderer.cites, renderer.tags  # worked out once, before the workers fork
+    renderer.cites, renderer.tags, renderer.claimants  # worked out once, before the workers fork
     tasks = [(method, None) for method in SITE_PAGES]
     # Source pages take three times as long as claim pages: they go first, so the last ranges are short.
     tasks += [("source", s) for _, s in sorted(model.sources.items())] + [("claim", c) for c in model.claims]
+    tasks += [("share_image", c) for c in model.claims]
     paths = []
     for f in render_pages(renderer, tasks, workers):
         paths.append(f.path)
