@@ -66,7 +66,17 @@ from .anchor import Anchor
 from .errors import Problem, Problems
 from .model import Claim, Model, Source
 from .pipeline import Checked
-from .render import Assets, OutputFile, Renderer, Theme, make_environment, static_files
+from .render import (
+    SITE_IMAGE,
+    Assets,
+    OutputFile,
+    Renderer,
+    Theme,
+    claimants_of,
+    make_environment,
+    share_image_path,
+    static_files,
+)
 
 __all__ = ["Build", "Builder", "Snapshot"]
 
@@ -77,7 +87,8 @@ TREE = (".", "content", "content/claims", "content/pages", "seeds")  # the folde
 
 # The Renderer methods that stream_site calls and `_plan` knows how to key.
 PLANNED_METHODS = {"index", "search", "claim", "source", "sources_index", "verdict_pages", "tag_pages",
-                   "content_pages", "corrections", "evidence_matrix", "not_found", "feeds", "sitemap"}
+                   "content_pages", "corrections", "evidence_matrix", "not_found", "feeds", "sitemap",
+                   "share_image", "site_share_image", "timeline", "claimant_pages"}
 
 
 class IncrementalUnavailable(Exception):
@@ -260,7 +271,7 @@ class Builder:
         self._claims: dict[str, tuple[Any, Any, Any, list[Problem]]] = {}  # path -> (doc, context, claim, problems)
         self._claims_seen: set[str] = set()
         self._context: tuple = (None, None, None)  # (verdicts, sources, what a claim is checked against)
-        self._claim_plans: dict[str, tuple] = {}  # path -> (claim, sources, output path, key, group)
+        self._claim_plans: dict[str, tuple] = {}  # path -> (claim, sources, output path, key, group, image path, its group)
         self._lint_model: Any = None
         self._lint_context: Any = None
         self._indexes: dict[tuple, Any] = {}  # (source id, path, residue) -> SourceIndex
@@ -564,8 +575,10 @@ class Builder:
                 if found is None or problems.errors:
                     return None
                 anchors[(claim.id, excerpt.number)] = found
-            _, _, path, keys[path], groups[path] = _claim_plan(claim, model.sources)
+            _, _, path, keys[path], groups[path], image, groups[image] = _claim_plan(claim, model.sources)
+            keys[image] = ("share", claim)
             data.pop(path, None)
+            data.pop(image, None)
             paths.append(path)
         snapshot = Snapshot(model, anchors, base.theme, base.env, base.assets, keys, groups, data, base.shared_key)
         try:
@@ -698,6 +711,8 @@ class Builder:
             plans[claim.path] = plan
             keys[plan[2]] = plan[3]
             groups[plan[2]] = plan[4]
+            keys[plan[5]] = ("share", claim)
+            groups[plan[5]] = plan[6]
         self._claim_plans = plans
 
         cites: dict[str, list] = {s: [] for s in model.sources}
@@ -730,6 +745,12 @@ class Builder:
         add("corrections", lambda r: [r.corrections()], [("corrections/index.html", ("corrections", claims))])
         add("evidence", lambda r: [r.evidence_matrix()], [("evidence/index.html", ("evidence", claims, sources))])
         add("404", lambda r: [r.not_found()], [("404.html", ("404",))])
+        add("share.png", lambda r: [r.site_share_image()], [(SITE_IMAGE, ("site-image",))])
+        add("timeline", lambda r: [r.timeline()], [("timeline/index.html", ("timeline", claims, sources))])
+        people = sorted({p.slug for c in claims for p in claimants_of(c)})
+        add("claimants", lambda r: list(r.claimant_pages()),
+            [("claimants/index.html", ("claimants", claims))]
+            + [(f"claimants/{slug}/index.html", ("claimant", slug, claims)) for slug in people])
         add("feeds", lambda r: list(r.feeds()),
             [("feed.xml", ("feed", claims)), ("claims.json", ("claims.json", claims, sources)),
              ("claim-reviews.json", ("claim-reviews", claims, sources)), ("robots.txt", ("robots",))])
@@ -749,8 +770,10 @@ def _claim_plan(claim: Claim, sources: dict[str, Source]) -> tuple:
     """(claim, sources, output path, key, group) of a claim's page: made from the claim and the
     sources it cites (and what every page shows, the snapshot's shared key)."""
     path = f"claims/{claim.id}/index.html"
+    image = share_image_path(claim)
     cited = tuple(sources[s] for s in sorted({e.source for e in claim.evidence}))
-    return claim, sources, path, ("claim", claim, cited), _Group(path, lambda r, c=claim: [r.claim(c)], (path,))
+    return (claim, sources, path, ("claim", claim, cited), _Group(path, lambda r, c=claim: [r.claim(c)], (path,)),
+            image, _Group(image, lambda r, c=claim: [r.share_image(c)], (image,)))
 
 
 def _signature(path: Path) -> tuple | None:

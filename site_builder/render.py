@@ -242,8 +242,7 @@ class Renderer:
         comparisons = [self.comparison_view(claim, c) for c in claim.comparisons]
         review = claim_review(self.model, claim)
         verdict = self.verdict_of(claim)
-        inferred = any(view["source"].inferred & {"outlet", "published"}
-                       for column in columns for view in column["excerpts"])
+        inferred = any(self.model.sources[e.source].inferred & {"outlet", "published"} for e in claim.evidence)
         return self.page(f"claims/{claim.id}/index.html", "claim.html", claim.reviewed, claim=claim,
                          verdict=verdict, columns=columns, comparisons=comparisons, inferred=inferred,
                          json_ld=json_for_script(review), sources=cited_sources(self.model, claim),
@@ -432,7 +431,8 @@ def timeline_chart(days: list[tuple[str, list[tuple[str, Any]]]]) -> dict[str, A
 
     stack = {lane: max((sum(1 for kind, _ in entries if kind == lane) for _, entries in days), default=0)
              for lane in TIMELINE_LANES}
-    lanes, top = [], 10
+    lanes: list[dict[str, Any]] = []
+    top = 10
     for lane in TIMELINE_LANES:
         height = max(1, stack[lane]) * 16 + 24
         lanes.append({"kind": lane, "top": top, "height": height})
@@ -639,7 +639,7 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     """Every file of the site, in the order they are rendered; the same files as render_site."""
     renderer = Renderer(model, anchors, theme)
     renderer.cites, renderer.tags, renderer.claimants  # worked out once, before the workers fork
-    tasks = [(method, None) for method in SITE_PAGES]
+    tasks: list[tuple[str, Any]] = [(method, None) for method in SITE_PAGES]
     # Source pages take three times as long as claim pages: they go first, so the last ranges are short.
     tasks += [("source", s) for _, s in sorted(model.sources.items())] + [("claim", c) for c in model.claims]
     tasks += [("share_image", c) for c in model.claims]
