@@ -82,6 +82,17 @@ class Correction:
 
 
 @dataclass(frozen=True)
+class Claimant:
+    """A person or organisation who made a claim."""
+
+    name: str
+    kind: str  # person | organisation
+    role: str = ""
+    url: str = ""
+    slug: str = ""
+
+
+@dataclass(frozen=True)
 class Claim:
     id: str
     path: str
@@ -100,6 +111,11 @@ class Claim:
     corrections: tuple[Correction, ...] = ()  # newest first
     short_claim: str = ""
     line: int = 0  # where the claim text stands in its file, for messages about it
+
+    @property
+    def claimants(self) -> tuple[Claimant, ...]:
+        slug = "".join(ch if ch.isalnum() and ch.isascii() else "-" for ch in self.claimant.lower())
+        return (Claimant(self.claimant, "organisation", slug="-".join(filter(None, slug.split("-")))),)
 
     @property
     def reviewed(self) -> str:

@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 import multiprocessing
-import re
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,9 +29,11 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+from . import urls
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
-from .model import Claim, Excerpt, Model, Source, Verdict
+from .model import Claim, Claimant, ContentPage, Excerpt, Model, Source, Verdict
+from .plan import Page, site_plan
 from .share import claim_image, site_image
 from .structured import cited_sources, claim_record, claim_review
 from .textdiff import similarity, word_diff
@@ -94,20 +95,6 @@ class Paragraph:
     cited_by: list[Cite] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Claimant:
-    name: str
-    kind: str
-    role: str = ""
-    url: str = ""
-    slug: str = ""
-
-
-def claimants_of(claim: Claim) -> list[Claimant]:
-    """The people or organisations who made a claim."""
-    return [Claimant(claim.claimant, "organisation", slug=re.sub(r"[^a-z0-9]+", "-", claim.claimant.lower()).strip("-"))]
-
-
 def make_environment(theme: Theme) -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in theme.template_dirs]),
@@ -129,6 +116,10 @@ def unbroken_words(text: str) -> Markup:
     """Text whose hyphenated words ("fact-check") do not break at the hyphen; escaped."""
     return Markup(" ").join(Markup('<span class="nowrap">{}</span>').format(w) if "-" in w else w
                             for w in text.split(" "))
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
 
 
 def long_date(iso: str) -> str:
@@ -168,13 +159,21 @@ class Renderer:
         return sorted({t for c in self.model.claims for t in c.tags})
 
     @functools.cached_property
-    def claimants(self) -> list[tuple[Claimant, list[Claim]]]:
-        """Each claimant with the claims they made, newest first, by name."""
+    def by_tag(self) -> dict[str, list[Claim]]:
+        out: dict[str, list[Claim]] = {t: [] for t in self.tags}
+        for claim in self.model.claims:
+            for tag in dict.fromkeys(claim.tags):
+                out[tag].append(claim)
+        return out
+
+    @functools.cached_property
+    def claimants(self) -> dict[str, tuple[Claimant, list[Claim]]]:
+        """Each claimant by slug, with the claims they made (newest first), in order of name."""
         found: dict[str, tuple[Claimant, list[Claim]]] = {}
         for claim in self.model.claims:
-            for person in claimants_of(claim):
+            for person in claim.claimants:
                 found.setdefault(person.slug, (person, []))[1].append(claim)
-        return sorted(found.values(), key=lambda pair: (pair[0].name.casefold(), pair[0].slug))
+        return dict(sorted(found.items(), key=lambda item: (item[1][0].name.casefold(), item[0])))
 
     @functools.cached_property
     def cites(self) -> dict[str, list[Cite]]:
@@ -186,23 +185,28 @@ class Renderer:
             cites.sort(key=lambda c: (c.anchor.start, c.claim.id, c.excerpt.number))
         return out
 
+    def prepare(self) -> None:
+        """Work out now what the whole-site pages share, e.g. before forking workers that render them."""
+        for name in ("tags", "by_tag", "cites", "updated", "claimants"):
+            getattr(self, name)
+
     # --- shared --------------------------------------------------------------------------
 
-    def page(self, path: str, template: str, title: str, root: str = "", canonical: str | None = None,
+    def page(self, address: str, template: str, title: str, root: str = "", canonical: str | None = None,
              **context: Any) -> OutputFile:
-        """A page whose links are relative to its depth, unless it gives its own root."""
+        """The page at a URL (urls.py), its links relative to its depth unless it gives its own root."""
+        path = urls.output_path(address)
         root = root or "../" * path.count("/") or "./"
-        url_path = path[: -len("index.html")] if path.endswith("index.html") else path
         context.setdefault("csp", CSP)
-        context.setdefault("og_image", self.model.site.base_url + SITE_IMAGE)
+        context.setdefault("og_image", urls.absolute(self.model.site.base_url, "site_image"))
         context.setdefault("og_title", title)
         html = self.env.get_template(template).render(
             site=self.model.site, root=root, title=title,
-            canonical=self.model.site.base_url + url_path if canonical is None else canonical,
+            canonical=self.model.site.base_url + address if canonical is None else canonical,
+            url=lambda kind, *args: root + urls.url(kind, *args),
             asset=lambda name: root + self.assets.url(name), nav_pages=self.nav_pages,
             verdicts=self.model.verdicts, verdict_of=self.verdict_of, source_name=self.source_name,
-            long_date=long_date, scale=self.scale, scale_text=self.scale_text, claimants_of=claimants_of,
-            **context)
+            long_date=long_date, scale=self.scale, scale_text=self.scale_text, **context)
         return OutputFile(path, html.encode("utf-8"))
 
     def verdict_of(self, claim: Claim):
@@ -224,12 +228,12 @@ class Renderer:
 
     def index(self) -> OutputFile:
         counts = {v.key: sum(1 for c in self.model.claims if c.verdict == v.key) for v in self.model.verdicts}
-        return self.page("index.html", "index.html", self.model.site.title, claims=self.model.claims,
+        return self.page(urls.HOME, "index.html", self.model.site.title, claims=self.model.claims,
                          counts=counts, tags=self.tags, scripts=[self.assets.url("filter.js")])
 
     def search(self) -> OutputFile:
         # Pagefind runs its index as WebAssembly: the one page that needs 'wasm-unsafe-eval'.
-        return self.page("search/index.html", "search.html", "Search",
+        return self.page(urls.SEARCH, "search.html", "Search",
                          csp=CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"),
                          scripts=[self.assets.url("search.js")])
 
@@ -243,24 +247,24 @@ class Renderer:
         review = claim_review(self.model, claim)
         verdict = self.verdict_of(claim)
         inferred = any(self.model.sources[e.source].inferred & {"outlet", "published"} for e in claim.evidence)
-        return self.page(f"claims/{claim.id}/index.html", "claim.html", claim.reviewed, claim=claim,
+        by = ", ".join(p.name for p in claim.claimants)
+        return self.page(urls.claim(claim.id), "claim.html", claim.reviewed, claim=claim,
                          verdict=verdict, columns=columns, comparisons=comparisons, inferred=inferred,
                          json_ld=json_for_script(review), sources=cited_sources(self.model, claim),
                          description=_plain(claim.summary), og_title=f"{verdict.label}: {claim.reviewed}",
-                         og_image=self.model.site.base_url + share_image_path(claim),
-                         og_image_alt=f"{claim.reviewed} (claimed by {', '.join(p.name for p in claimants_of(claim))}). "
-                                      f"Our verdict: {self.scale_text(verdict)}.")
+                         og_image=urls.absolute(self.model.site.base_url, "share_image", claim.id),
+                         og_image_alt=f"{claim.reviewed} (claimed by {by}). Our verdict: {self.scale_text(verdict)}.")
 
     def share_image(self, claim: Claim) -> OutputFile:
         """The claim's card for a shared link: the claim, who made it, the verdict and its place on the scale."""
         verdict = self.verdict_of(claim)
-        by = "; ".join(", ".join(filter(None, (p.name, p.role))) for p in claimants_of(claim))
-        return OutputFile(share_image_path(claim), claim_image(
+        by = "; ".join(", ".join(filter(None, (p.name, p.role))) for p in claim.claimants)
+        return OutputFile(urls.share_image(claim.id), claim_image(
             self.model.site.title, claim.reviewed, by, verdict, self.scale, self.scale_text(verdict).split(": ", 1)[1]))
 
     def site_share_image(self) -> OutputFile:
         site = self.model.site
-        return OutputFile(SITE_IMAGE, site_image(site.title, site.description, self.scale, self.off_scale))
+        return OutputFile(urls.SITE_IMAGE, site_image(site.title, site.description, self.scale, self.off_scale))
 
     def timeline(self) -> OutputFile:
         """The story on a date axis: when each report came out, each claim was made and each was checked."""
@@ -273,18 +277,21 @@ class Renderer:
             days.setdefault(claim.published, []).append(("check", claim))
         order = {"report": 0, "claim": 1, "check": 2}
         for entries in days.values():
-            entries.sort(key=lambda e: (order[e[0]], getattr(e[1], "id", "")))
+            entries.sort(key=lambda e: (order[e[0]], e[1].id))
         dated = sorted(days.items())
         undated = sorted((s for s in self.model.sources.values() if not s.published), key=lambda s: s.id)
-        return self.page("timeline/index.html", "timeline.html", "The story, day by day",
+        return self.page(urls.TIMELINE, "timeline.html", "The story, day by day",
                          days=dated, chart=timeline_chart(dated), undated=undated)
 
-    def claimant_pages(self) -> Iterable[OutputFile]:
-        yield self.page("claimants/index.html", "claimants.html", "Who said what", claimants=self.claimants)
-        for person, claims in self.claimants:
-            counts = [(v, sum(1 for c in claims if c.verdict == v.key)) for v in self.model.verdicts]
-            yield self.page(f"claimants/{person.slug}/index.html", "claimant.html", person.name, person=person,
-                            claims=claims, counts=[(v, n) for v, n in counts if n])
+    def claimants_index(self) -> OutputFile:
+        return self.page(urls.CLAIMANTS, "claimants.html", "Who said what", claimants=list(self.claimants.values()))
+
+    def claimant(self, slug: str) -> OutputFile:
+        """A claimant's record: what they claimed, and how each claim was rated."""
+        person, claims = self.claimants[slug]
+        counts = [(v, sum(1 for c in claims if c.verdict == v.key)) for v in self.model.verdicts]
+        return self.page(urls.claimant(slug), "claimant.html", person.name, person=person, claims=claims,
+                         counts=[(v, n) for v, n in counts if n])
 
     def excerpt_view(self, claim: Claim, excerpt: Excerpt) -> dict[str, Any]:
         anchor = self.anchors[(claim.id, excerpt.number)]
@@ -311,7 +318,7 @@ class Renderer:
     def source(self, source: Source) -> OutputFile:
         cites = self.cites[source.id]
         claims = sorted({c.claim.id: c.claim for c in cites}.values(), key=lambda c: c.id)
-        return self.page(f"sources/{source.id}/index.html", "source.html", self.source_title(source),
+        return self.page(urls.source(source.id), "source.html", self.source_title(source),
                          source=source, paragraphs=source_paragraphs(source, cites), claims=claims)
 
     def source_title(self, source: Source) -> str:
@@ -319,30 +326,31 @@ class Renderer:
 
     def sources_index(self) -> OutputFile:
         counts = {s: len({c.claim.id for c in cites}) for s, cites in self.cites.items()}
-        return self.page("sources/index.html", "sources.html", "Sources",
+        return self.page(urls.SOURCES, "sources.html", "Sources",
                          sources=sorted(self.model.sources.values(), key=lambda s: s.id), counts=counts)
 
-    def verdict_pages(self) -> Iterable[OutputFile]:
-        yield self.page("verdicts/index.html", "verdicts.html", "The verdict scale",
-                        counts={v.key: sum(1 for c in self.model.claims if c.verdict == v.key)
-                                for v in self.model.verdicts})
-        for verdict in self.model.verdicts:
-            claims = [c for c in self.model.claims if c.verdict == verdict.key]
-            yield self.page(f"verdicts/{verdict.key}/index.html", "verdict.html", f"Verdict: {verdict.label}",
-                            verdict=verdict, claims=claims)
+    def verdicts_index(self) -> OutputFile:
+        return self.page(urls.VERDICTS, "verdicts.html", "The verdict scale",
+                         counts={v.key: sum(1 for c in self.model.claims if c.verdict == v.key)
+                                 for v in self.model.verdicts})
 
-    def tag_pages(self) -> Iterable[OutputFile]:
-        counts = {t: sum(1 for c in self.model.claims if t in c.tags) for t in self.tags}
-        yield self.page("tags/index.html", "tags.html", "Tags", tags=self.tags, counts=counts)
-        for tag in self.tags:
-            claims = [c for c in self.model.claims if tag in c.tags]
-            yield self.page(f"tags/{tag}/index.html", "tag.html", f"Tag: {tag}", tag=tag, claims=claims)
+    def verdict(self, verdict: Verdict) -> OutputFile:
+        claims = [c for c in self.model.claims if c.verdict == verdict.key]
+        return self.page(urls.verdict(verdict.key), "verdict.html", f"Verdict: {verdict.label}",
+                         verdict=verdict, claims=claims)
+
+    def tags_index(self) -> OutputFile:
+        counts = {t: len(claims) for t, claims in self.by_tag.items()}
+        return self.page(urls.TAGS, "tags.html", "Tags", tags=self.tags, counts=counts)
+
+    def tag(self, tag: str) -> OutputFile:
+        return self.page(urls.tag(tag), "tag.html", f"Tag: {tag}", tag=tag, claims=self.by_tag[tag])
 
     def corrections(self) -> OutputFile:
         """Every correction on the site, newest first, each with its claim."""
         entries = sorted(((c, claim) for claim in self.model.claims for c in claim.corrections),
                          key=lambda pair: (pair[0].date, pair[1].id), reverse=True)
-        return self.page("corrections/index.html", "corrections.html", "Corrections", entries=entries)
+        return self.page(urls.CORRECTIONS, "corrections.html", "Corrections", entries=entries)
 
     def evidence_matrix(self) -> OutputFile:
         """Claims by sources: where each report supports, refutes or gives context to each claim.
@@ -363,54 +371,59 @@ class Renderer:
             else:
                 cells = [[self.model.sources[sid] for sid in sorted(cited) if st in cited[sid]] for st, _ in STANCES]
             rows.append((claim, cells))
-        return self.page("evidence/index.html", "evidence.html", "The evidence at a glance",
+        return self.page(urls.EVIDENCE, "evidence.html", "The evidence at a glance",
                          sources=sources if dense else [], rows=rows, dense=dense, stances=STANCES)
 
-    def content_pages(self) -> Iterable[OutputFile]:
-        for page in self.model.pages:
-            yield self.page(f"{page.slug}/index.html", "page.html", page.title, page=page)
+    def content_page(self, page: ContentPage) -> OutputFile:
+        return self.page(urls.page(page.slug), "page.html", page.title, page=page)
 
     def not_found(self) -> OutputFile:
         # Served at any depth, so its links are absolute from the base URL's path.
         base_path = "/" + self.model.site.base_url.split("://", 1)[1].split("/", 1)[1]
-        return self.page("404.html", "404.html", "Page not found", root=base_path, canonical="")
+        return self.page(urls.NOT_FOUND, "404.html", "Page not found", root=base_path, canonical="")
 
-    def feeds(self) -> Iterable[OutputFile]:
-        model = self.model
-        updated = max((c.last_modified for c in model.claims), default="1970-01-01")
+    @functools.cached_property
+    def updated(self) -> str:
+        return max((c.last_modified for c in self.model.claims), default="1970-01-01")
+
+    def feed(self) -> OutputFile:
+        base_url = self.model.site.base_url
         feed = self.env.get_template("feed.xml").render(
-            site=model.site, claims=model.claims, updated=updated, verdict_of=self.verdict_of,
-            plain=_plain)
-        yield OutputFile("feed.xml", feed.encode("utf-8"))
-        records = {"claims": [claim_record(model, c, self.anchors) for c in model.claims]}
-        yield OutputFile("claims.json", _json_bytes(records))
+            site=self.model.site, claims=self.model.claims, updated=self.updated, verdict_of=self.verdict_of,
+            plain=_plain, absolute_url=lambda kind, *args: urls.absolute(base_url, kind, *args))
+        return OutputFile(urls.FEED, feed.encode("utf-8"))
+
+    def claims_json(self) -> OutputFile:
+        records = {"claims": [claim_record(self.model, c, self.anchors) for c in self.model.claims]}
+        return OutputFile(urls.CLAIMS_JSON, _json_bytes(records))
+
+    def claim_reviews(self) -> OutputFile:
+        model = self.model
         datafeed = {"@context": "https://schema.org", "@type": "DataFeed", "name": model.site.title,
-                    "url": model.site.base_url, "dateModified": updated,
+                    "url": urls.absolute(model.site.base_url, "home"), "dateModified": self.updated,
                     "dataFeedElement": [claim_review(model, c) for c in model.claims]}
-        yield OutputFile("claim-reviews.json", _json_bytes(datafeed))
-        yield OutputFile("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {model.site.base_url}sitemap.xml\n".encode())
+        return OutputFile(urls.CLAIM_REVIEWS, _json_bytes(datafeed))
+
+    def robots(self) -> OutputFile:
+        sitemap = urls.absolute(self.model.site.base_url, "sitemap")
+        return OutputFile(urls.ROBOTS, f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n".encode())
 
     def sitemap(self, paths: Iterable[str]) -> OutputFile:
-        modified = {f"claims/{c.id}/index.html": c.last_modified for c in self.model.claims}
+        """The pages among `paths` (output paths), each with the date its content last changed."""
+        modified = {urls.output_path(urls.claim(c.id)): c.last_modified for c in self.model.claims}
         latest = max(modified.values(), default="")
         entries = []
-        for page in sorted(paths):
-            if page.endswith("index.html"):
-                path = page[: -len("index.html")]
-                entries.append((self.model.site.base_url + path, modified.get(page, latest)))
+        for path in sorted(paths):
+            address = urls.address_of(path)
+            if address != path:
+                entries.append((self.model.site.base_url + address, modified.get(path, latest)))
         xml = self.env.get_template("sitemap.xml").render(entries=entries)
-        return OutputFile("sitemap.xml", xml.encode("utf-8"))
+        return OutputFile(urls.SITEMAP, xml.encode("utf-8"))
+
+    def asset(self, name: str) -> OutputFile:
+        return self.assets.files[name]
 
 
-SITE_IMAGE = "share.png"
-
-
-def share_image_path(claim: Claim) -> str:
-    return f"claims/{claim.id}/share.png"
-
-
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
 TIMELINE_LANES = ("report", "claim", "check")
 
 
@@ -564,11 +577,7 @@ PARALLEL_MIN_PAGES = 400
 # Pages go out in small ranges, so that the workers run out of work within a fraction of a second
 # of each other (with 4 ranges a worker, one finished 2 s before the other at 10,000 claims).
 CHUNKS_PER_WORKER = 16
-# The pages made from the whole site, one call each (some calls give several pages). The
-# slowest come first, so that they start first and the workers finish together.
-SITE_PAGES = ("feeds", "tag_pages", "claimant_pages", "evidence_matrix", "verdict_pages", "timeline", "index",
-              "corrections", "sources_index", "content_pages", "search", "not_found", "site_share_image")
-_job: tuple[Renderer, list] | None = None  # what forked workers render: set before the fork
+_job: tuple[Renderer, tuple[Page, ...]] | None = None  # what forked workers render: set before the fork
 
 
 class TemplateFailed(Exception):
@@ -593,42 +602,39 @@ def _template_failure(exc: TemplateError) -> TemplateFailed:
     return TemplateFailed(filename, line, f"the template failed: {type(exc).__name__}: {exc}")
 
 
-def _call(renderer: Renderer, method: str, item: Any) -> list[OutputFile]:
+def render_page(renderer: Renderer, page: Page) -> OutputFile:
+    """One page of the plan; a template that fails raises TemplateFailed, which says where."""
     try:
-        result = getattr(renderer, method)(*(() if item is None else (item,)))
-        return [result] if isinstance(result, OutputFile) else list(result)
+        return getattr(renderer, page.method)(*page.args)
     except TemplateError as exc:
         raise _template_failure(exc) from None
 
 
-def _render_all(renderer: Renderer, tasks: list[tuple[str, Any]]) -> list[OutputFile]:
-    return [f for method, item in tasks for f in _call(renderer, method, item)]
+def _render_job(numbers: list[int]) -> list[OutputFile]:
+    assert _job is not None
+    renderer, pages = _job
+    return [render_page(renderer, pages[i]) for i in numbers]
 
 
-def _render_range(bounds: tuple[int, int]) -> list[OutputFile]:
-    renderer, tasks = _job
-    return _render_all(renderer, tasks[bounds[0]:bounds[1]])
+def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> Iterator[OutputFile]:
+    """Render pages of the plan, in forked workers when there are many.
 
-
-def render_pages(renderer: Renderer, tasks: list[tuple[str, Any]], workers: int) -> Iterator[OutputFile]:
-    """Render (method, item) tasks, e.g. ("claim", claim) or ("feeds", None), in forked workers when there are many.
-
-    Workers are forked, so they share the renderer as it is. A whole-site task is a job of its
-    own; claim and source pages go in contiguous ranges. Files come out in task order as each
-    range is done, so that they can be written while the workers render the next ones.
+    Workers are forked, so they share the renderer as it is. Each whole-site page is a job of
+    its own, given out first; the others go in small runs, in plan order. Files come out as each
+    job is done, so that they can be written while the workers render the next ones.
     """
     global _job
-    if workers <= 1 or len(tasks) < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _render_all(renderer, tasks)
+    if workers <= 1 or len(pages) < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (render_page(renderer, page) for page in pages)
         return
-    singles = [(i, i + 1) for i, (_method, item) in enumerate(tasks) if item is None]
-    rest = [i for i, (_method, item) in enumerate(tasks) if item is not None]
+    rest = [i for i, page in enumerate(pages) if not page.whole_site]
     size = max(1, -(-len(rest) // (workers * CHUNKS_PER_WORKER)))
-    ranges = singles + [(rest[i], rest[min(i + size, len(rest)) - 1] + 1) for i in range(0, len(rest), size)]
-    _job = (renderer, tasks)
+    jobs = [[i] for i, page in enumerate(pages) if page.whole_site]
+    jobs += [rest[i:i + size] for i in range(0, len(rest), size)]
+    _job = (renderer, pages)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_render_range, ranges):
+            for chunk in pool.imap(_render_job, jobs):
                 yield from chunk
     finally:
         _job = None
@@ -636,19 +642,10 @@ def render_pages(renderer: Renderer, tasks: list[tuple[str, Any]], workers: int)
 
 def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,
                 workers: int = 1) -> Iterator[OutputFile]:
-    """Every file of the site, in the order they are rendered; the same files as render_site."""
+    """Every file of the site's plan (plan.py), in the order they are rendered."""
     renderer = Renderer(model, anchors, theme)
-    renderer.cites, renderer.tags, renderer.claimants  # worked out once, before the workers fork
-    tasks: list[tuple[str, Any]] = [(method, None) for method in SITE_PAGES]
-    # Source pages take three times as long as claim pages: they go first, so the last ranges are short.
-    tasks += [("source", s) for _, s in sorted(model.sources.items())] + [("claim", c) for c in model.claims]
-    tasks += [("share_image", c) for c in model.claims]
-    paths = []
-    for f in render_pages(renderer, tasks, workers):
-        paths.append(f.path)
-        yield f
-    yield renderer.sitemap(paths)
-    yield from renderer.assets.files.values()
+    renderer.prepare()  # before the workers fork
+    yield from render_pages(renderer, site_plan(model, renderer.assets).pages, workers)
 
 
 def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,

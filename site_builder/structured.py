@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import urls
 from .anchor import Anchor
 from .model import Claim, Model, Source
 
 
 def claim_url(model: Model, claim: Claim) -> str:
-    return f"{model.site.base_url}claims/{claim.id}/"
+    return urls.absolute(model.site.base_url, "claim", claim.id)
 
 
 def source_url(model: Model, source: Source) -> str:
-    return f"{model.site.base_url}sources/{source.id}/"
+    return urls.absolute(model.site.base_url, "source", source.id)
 
 
 def rating(model: Model, claim: Claim) -> dict[str, Any]:
