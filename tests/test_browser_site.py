@@ -43,7 +43,7 @@ def test_verdict_filter_shows_only_that_verdict_in_place(served) -> None:
     page.goto(url)
     page.click('a[data-filter="verdict=unproven"]')
     assert page.url.endswith("#verdict=unproven")  # in place, not the verdict page
-    visible = page.locator(".claim-card:visible a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    visible = page.locator(".claim-card:visible .claim-card-title a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert sorted(h.split("/")[-2] for h in visible) == expected
     assert page.locator(".filter-status").inner_text().startswith(f"Showing {len(expected)} of {len(model.claims)}")
     page.click(".filter-status a")
