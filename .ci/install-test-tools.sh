@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# Pillow's raqm layout (right-to-left text in the share images) loads libfribidi at run time.
+ldconfig -p 2>/dev/null | grep 'libfribidi\.so\.0' >/dev/null || need_apt+=(libfribidi0)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
@@ -21,4 +23,4 @@ if [ ! -f "$prefix/node_modules/vnu-jar/build/dist/vnu.jar" ] || [ ! -f "$prefix
   # --ignore-scripts: vnu-jar's install script would download a JDK; the system Java runs it.
   npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$prefix" vnu-jar@26.9.27 axe-core@4.14.1
 fi
-echo "test tools ready: $(command -v chromium) $(java -version 2>&1 | head -n1)"
+echo "test tools ready: $(command -v chromium) $(java -version 2>&1 | head -n1), libfribidi for right-to-left share images"

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import build_cache
+from . import build_cache, share
 from .anchor import Anchor, anchor_claims
 from .errors import Problems, display_path
 from .load import load_site
@@ -48,6 +48,11 @@ def check(root: Path, base_url: str | None = None) -> Checked:
     for claim in model.claims:
         for _field, message, hint in lint_claim_review(model, claim):
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
+        card_text = " ".join([claim.reviewed, *(p.name for p in claim.claimants), *(p.role for p in claim.claimants)])
+        if not share.RTL_SHAPED and share.needs_rtl(card_text):
+            problems.add(claim.path, claim.line, 0, "the share image cannot shape right-to-left text on this machine: "
+                         "its Arabic letters will be drawn unjoined",
+                         "install libfribidi0 (Debian) or fribidi, which Pillow's raqm layout needs", severity="warning")
     return Checked(problems, model, anchors)
 
 

@@ -276,3 +276,30 @@ def test_search_on_a_site_without_its_index_says_why(served, tmp_path: Path) -> 
                                timeout=10_000)
         assert "built without its search index" in status.inner_text()
         page.close()
+
+
+def _with_arabic_claimant(site_root: Path) -> Path:
+    path = site_root / "content" / "claims" / "fartousi-quotations-reworded.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^claimant: .*$', f'claimant: "{ARABIC_NAME}"', text)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_site_with_an_arabic_claimant_builds_its_card_and_isolates_the_name(site_root: Path) -> None:
+    _with_arabic_claimant(site_root)
+    result = run_cli("build", "--root", str(site_root), "--no-search")
+    assert result.code == 0, result.err
+    page = (site_root / "_site" / "claims" / "fartousi-quotations-reworded" / "index.html").read_text(encoding="utf-8")
+    assert f"<bdi>{ARABIC_NAME}</bdi>" in page
+    with Image.open(site_root / "_site" / urls.share_image("fartousi-quotations-reworded")) as image:
+        assert image.size == (1200, 630)
+
+
+def test_without_raqm_check_says_which_cards_cannot_shape_right_to_left_text(site_root: Path, monkeypatch) -> None:
+    _with_arabic_claimant(site_root)
+    monkeypatch.setattr(share, "RTL_SHAPED", False)
+    checked = pipeline.check(site_root)
+    warned = [p for p in checked.problems.warnings if "right-to-left" in p.message]
+    assert [p.path for p in warned] == ["content/claims/fartousi-quotations-reworded.yaml"]
+    assert "libfribidi" in warned[0].hint
