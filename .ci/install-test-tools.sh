@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the browser and HTML-audit tests need: Debian's Chromium, a Java runtime for
-# the Nu Html Checker, and the npm packages vnu-jar and axe-core (into .cache/node, outside
-# the tracked tree). Idempotent; needs root for apt.
+# the Nu Html Checker, jing (the RELAX NG validator the Atom feed is checked with), and the npm
+# packages vnu-jar and axe-core (into .cache/node, outside the tracked tree). Idempotent; needs
+# root for apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # Pillow's raqm layout (right-to-left text in the share images) loads libfribidi at run time.
 ldconfig -p 2>/dev/null | grep 'libfribidi\.so\.0' >/dev/null || need_apt+=(libfribidi0)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
+command -v jing >/dev/null 2>&1 || need_apt+=(jing)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

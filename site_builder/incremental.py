@@ -522,7 +522,7 @@ class Builder:
             claim = None if doc is None else self._check_claim(doc, model.verdicts, model.sources, problems)
             if claim is None or problems.errors:
                 return None
-            for excerpt in claim.evidence:
+            for excerpt in claim.quoted:
                 index = self._source_index(model.sources[excerpt.source])
                 found = self._anchor_excerpt(claim, excerpt, index, problems)
                 if found is None or problems.errors:

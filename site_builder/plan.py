@@ -122,5 +122,6 @@ def site_plan(model: Model, assets: Assets) -> Plan:
 def claim_page(claim: Claim, model: Model) -> Page:
     """A claim's page: made from the claim and the sources it cites (the preview makes it on its own,
     ahead of the build, when a claim file is saved)."""
-    cited = tuple(model.sources[s] for s in sorted({e.source for e in claim.evidence}))
+    cited = tuple(model.sources[s] for s in sorted({e.source for e in claim.evidence}
+                                                   | {a.source for a in claim.appearances if a.source}))
     return _page(urls.claim(claim.id), ("claim", claim, cited), "claim", claim)

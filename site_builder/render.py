@@ -32,10 +32,10 @@ from markupsafe import Markup
 from . import urls
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
-from .model import Claim, Claimant, ContentPage, Excerpt, Model, Source, Verdict
+from .model import Appearance, Claim, Claimant, ContentPage, Excerpt, Model, Source, Verdict
 from .plan import Page, site_plan
 from .share import claim_image, site_image
-from .structured import cited_sources, claim_record, claim_review
+from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
 from .textdiff import similarity, word_diff
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -233,7 +233,8 @@ class Renderer:
 
     def search(self) -> OutputFile:
         # Pagefind runs its index as WebAssembly: the one page that needs 'wasm-unsafe-eval'.
-        return self.page(urls.SEARCH, "search.html", "Search",
+        # A page of search results has nothing of its own to index: noindex, and out of the sitemap.
+        return self.page(urls.SEARCH, "search.html", "Search", noindex=True,
                          csp=CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"),
                          scripts=[self.assets.url("search.js")])
 
@@ -250,6 +251,7 @@ class Renderer:
         by = ", ".join(p.name for p in claim.claimants)
         return self.page(urls.claim(claim.id), "claim.html", claim.reviewed, claim=claim,
                          verdict=verdict, columns=columns, comparisons=comparisons, inferred=inferred,
+                         appearances=[self.appearance_view(claim, a) for a in claim.appearances],
                          json_ld=json_for_script(review), sources=cited_sources(self.model, claim),
                          description=_plain(claim.summary), og_title=f"{verdict.label}: {claim.reviewed}",
                          og_image=urls.absolute(self.model.site.base_url, "share_image", claim.id),
@@ -258,7 +260,7 @@ class Renderer:
     def share_image(self, claim: Claim) -> OutputFile:
         """The claim's card for a shared link: the claim, who made it, the verdict and its place on the scale."""
         verdict = self.verdict_of(claim)
-        by = "; ".join(", ".join(filter(None, (p.name, p.role))) for p in claim.claimants)
+        by = "; ".join(", ".join(filter(None, (p.name, p.role, p.affiliation))) for p in claim.claimants)
         return OutputFile(urls.share_image(claim.id), claim_image(
             self.model.site.title, claim.reviewed, by, verdict, self.scale, self.scale_text(verdict).split(": ", 1)[1]))
 
@@ -292,6 +294,16 @@ class Renderer:
         counts = [(v, sum(1 for c in claims if c.verdict == v.key)) for v in self.model.verdicts]
         return self.page(urls.claimant(slug), "claimant.html", person.name, person=person, claims=claims,
                          counts=[(v, n) for v, n in counts if n])
+
+    def appearance_view(self, claim: Claim, appearance: Appearance) -> dict[str, Any]:
+        source = self.model.sources.get(appearance.source)
+        date = appearance.date or (source.published if source else "")
+        anchor = self.anchors.get((claim.id, appearance.number)) if appearance.quote else None
+        return {"appearance": appearance, "source": source, "date": date,
+                "name": (known(source, "title") or source.label) if source else appearance.title,
+                "date_inferred": bool(source and not appearance.date and "published" in source.inferred),
+                "first": first_appearance(self.model, claim) is appearance,
+                "exact": " ".join(anchor.exact.split()) if anchor else appearance.quote}
 
     def excerpt_view(self, claim: Claim, excerpt: Excerpt) -> dict[str, Any]:
         anchor = self.anchors[(claim.id, excerpt.number)]
@@ -398,11 +410,7 @@ class Renderer:
         return OutputFile(urls.CLAIMS_JSON, _json_bytes(records))
 
     def claim_reviews(self) -> OutputFile:
-        model = self.model
-        datafeed = {"@context": "https://schema.org", "@type": "DataFeed", "name": model.site.title,
-                    "url": urls.absolute(model.site.base_url, "home"), "dateModified": self.updated,
-                    "dataFeedElement": [claim_review(model, c) for c in model.claims]}
-        return OutputFile(urls.CLAIM_REVIEWS, _json_bytes(datafeed))
+        return OutputFile(urls.CLAIM_REVIEWS, _json_bytes(data_feed(self.model, self.updated)))
 
     def robots(self) -> OutputFile:
         sitemap = urls.absolute(self.model.site.base_url, "sitemap")
@@ -415,7 +423,7 @@ class Renderer:
         entries = []
         for path in sorted(paths):
             address = urls.address_of(path)
-            if address != path:
+            if address != path and address != urls.SEARCH:  # the search page is noindex
                 entries.append((self.model.site.base_url + address, modified.get(path, latest)))
         xml = self.env.get_template("sitemap.xml").render(entries=entries)
         return OutputFile(urls.SITEMAP, xml.encode("utf-8"))

@@ -55,7 +55,7 @@ def test_each_claim_page_names_its_share_card_and_the_card_is_1200_by_630(built_
 def test_share_cards_are_the_same_bytes_each_time(model) -> None:
     claim = model.claims[0]
     verdict = model.verdict(claim.verdict)
-    made = [share.claim_image(model.site.title, claim.reviewed, claim.claimant, verdict, _scale(model), "x")
+    made = [share.claim_image(model.site.title, claim.reviewed, claim.claimant_names, verdict, _scale(model), "x")
             for _ in range(2)]
     assert made[0] == made[1]
 
@@ -281,7 +281,8 @@ def test_search_on_a_site_without_its_index_says_why(served, tmp_path: Path) -> 
 def _with_arabic_claimant(site_root: Path) -> Path:
     path = site_root / "content" / "claims" / "fartousi-quotations-reworded.yaml"
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^claimant: .*$', f'claimant: "{ARABIC_NAME}"', text)
+    text = re.sub(r'(?m)^(claimant:\n  name: ).*$', rf'\1"{ARABIC_NAME}"', text)
+    assert ARABIC_NAME in text
     path.write_text(text, encoding="utf-8")
     return path
 
