@@ -17,6 +17,8 @@ from .structured import lint_claim_review
 from .validate import validate
 from .write import write_site
 
+SHARE_IMAGE_CACHE = Path(".cache") / "site-builder" / "share-images"  # in the root, beside the build record
+
 
 @dataclass
 class Checked:
@@ -96,7 +98,8 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     try:
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
         # Files are written as they come, while the workers render the next ones.
-        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1)
+        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1,
+                            image_cache=Path(root) / SHARE_IMAGE_CACHE)
         write_site(files, out, finish=(lambda tree: index_site(tree, language)) if search else None)
     except TemplateFailed as exc:
         checked.problems.add(display_path(Path(root), exc.filename), exc.line, 0, exc.message,

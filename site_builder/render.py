@@ -34,7 +34,7 @@ from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_f
 from .markdown import render_inline, render_markdown
 from .model import Appearance, Claim, Claimant, ContentPage, Excerpt, Model, Source, Verdict
 from .plan import Page, site_plan
-from .share import claim_image, site_image
+from .share import cached, claim_image, site_image
 from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
 from .textdiff import similarity, word_diff
 
@@ -139,12 +139,13 @@ class Renderer:
     """Renders each kind of page; `stream_site` asks it for all of them."""
 
     def __init__(self, model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme, *,
-                 env: Environment | None = None, assets: Assets | None = None):
+                 env: Environment | None = None, assets: Assets | None = None, image_cache: Path | None = None):
         # `serve` passes the environment (templates compiled once) and the static files it read.
         self.model = model
         self.anchors = anchors
         self.env = env if env is not None else make_environment(theme)
         self.assets = assets if assets is not None else static_files(theme, model)
+        self.image_cache = image_cache  # where share images are kept between builds, if anywhere
         self.verdicts = {v.key: v for v in model.verdicts}
         self.nav_pages = [p for p in model.pages if p.nav]
         # The rating scale, worst to best; the verdicts with no rating stand off it.
@@ -261,8 +262,9 @@ class Renderer:
         """The claim's card for a shared link: the claim, who made it, the verdict and its place on the scale."""
         verdict = self.verdict_of(claim)
         by = "; ".join(", ".join(filter(None, (p.name, p.role, p.affiliation))) for p in claim.claimants)
-        return OutputFile(urls.share_image(claim.id), claim_image(
-            self.model.site.title, claim.reviewed, by, verdict, self.scale, self.scale_text(verdict).split(": ", 1)[1]))
+        inputs = (self.model.site.title, claim.reviewed, by, verdict, self.scale, self.scale_text(verdict).split(": ", 1)[1])
+        return OutputFile(urls.share_image(claim.id), cached(self.image_cache, claim.id, inputs,
+                                                             lambda: claim_image(*inputs)))
 
     def site_share_image(self) -> OutputFile:
         site = self.model.site
@@ -649,9 +651,9 @@ def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> I
 
 
 def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,
-                workers: int = 1) -> Iterator[OutputFile]:
+                workers: int = 1, image_cache: Path | None = None) -> Iterator[OutputFile]:
     """Every file of the site's plan (plan.py), in the order they are rendered."""
-    renderer = Renderer(model, anchors, theme)
+    renderer = Renderer(model, anchors, theme, image_cache=image_cache)
     renderer.prepare()  # before the workers fork
     yield from render_pages(renderer, site_plan(model, renderer.assets).pages, workers)
 

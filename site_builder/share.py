@@ -8,13 +8,17 @@ unjoined, in reading order, and `check` warns about the claims this affects.
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import PIL
 from PIL import Image, ImageDraw, ImageFont, features
 
 from .model import Verdict
@@ -229,3 +233,40 @@ def site_image(site_title: str, description: str, scale: list[Verdict], off_scal
         for n, line in enumerate(label.wrap(verdict.label, cell - 30, 2)):
             label.draw(draw, line, left + 12, 482 + n * 30, PAPER)
     return _png(image)
+
+
+@cache
+def _drawing_digest() -> bytes:
+    """What every card's pixels also depend on: this code, the fonts, Pillow and its layout engine."""
+    digest = hashlib.sha256(f"{PIL.__version__} {RTL_SHAPED}".encode())
+    for path in [Path(__file__), *sorted(FONTS.glob("*.ttf"))]:
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def cached(folder: Path | None, name: str, inputs: object, draw: Callable[[], bytes]) -> bytes:
+    """The card `name` from `folder` when it was drawn from the same inputs, else drawn and kept there.
+
+    Drawing a card takes 20 ms or more, so a build keeps each claim's last card (`name`.png, with
+    the digest of its inputs in `name`.key) and draws again only the cards whose claim changed.
+    A folder that cannot be read or written only costs the time of drawing.
+    """
+    if folder is None:
+        return draw()
+    key = hashlib.sha256(_drawing_digest() + repr(inputs).encode("utf-8")).hexdigest()
+    png, key_file = folder / f"{name}.png", folder / f"{name}.key"
+    try:
+        if key_file.read_text(encoding="ascii") == key:
+            return png.read_bytes()
+    except (OSError, UnicodeDecodeError):
+        pass
+    data = draw()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, content in ((png, data), (key_file, key.encode("ascii"))):  # the image first, then its key
+            temporary = path.with_name(f".{path.name}.{os.getpid()}")
+            temporary.write_bytes(content)
+            os.replace(temporary, path)
+    except OSError:
+        pass
+    return data
