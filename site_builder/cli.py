@@ -9,15 +9,10 @@ import sys
 from pathlib import Path
 
 from . import pipeline
-from .errors import Problems
+from .errors import Problems, counted
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-
-
-def counted(n: int, noun: str) -> str:
-    """'1 claim', '2 claims'."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 class _Parser(argparse.ArgumentParser):
