@@ -51,6 +51,8 @@ class Source:
     inferred: frozenset[str] = frozenset()  # names of fields read off the text, not given
     notes: str = ""
     residue: tuple[Residue, ...] = ()
+    extracted: frozenset[str] = frozenset()  # names of fields a program read off the page (add source)
+    retrieved: str = ""  # when the page or file was taken
 
 
 @dataclass(frozen=True)

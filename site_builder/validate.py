@@ -37,8 +37,9 @@ from .model import (
     Source,
     Verdict,
 )
+from .resources import builtin
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMA_DIR = builtin("schemas")
 RESERVED_PAGE_SLUGS = {"claims", "sources", "verdicts", "tags", "index", "404", "feed", "sitemap",
                        "robots", "static", "pagefind", "corrections", "evidence", "livereload"}
 YAML_BOOLEAN_WORDS = {"yes", "no", "on", "off", "true", "false", "y", "n"}
@@ -340,14 +341,19 @@ def _check_sources(loaded: Loaded, problems: Problems) -> dict[str, Source]:
             sline, scol = doc.where(("sources", seed_id, "sha256"))
             problems.add(doc.path, sline, scol,
                          f"the bytes of {seed.path} have changed: pinned sha256 {item['sha256']}, actual {seed.sha256}",
-                         f"seeds are evidence and are never edited; restore the original bytes, or, if the new text "
-                         f"is deliberate, re-pin it with: python build.py pin {seed_id}")
+                         "seeds are evidence and are never edited; restore the original bytes, or, if the new text "
+                         "is deliberate, re-pin it", fix=f"pin {seed_id}")
+        if item.get("original") and not (loaded.root / "seeds" / item["original"]).is_file():
+            oline, ocol = doc.where(("sources", seed_id, "original"))
+            problems.add(doc.path, oline, ocol, f"there is no file seeds/{item['original']}",
+                         "put the original page back beside the text, or remove 'original:'", severity="warning")
         residue = _check_residue(doc, seed_id, item.get("residue", []), seed.text, problems)
         inferred = frozenset(k[: -len("_inferred")] for k, v in item.items() if k.endswith("_inferred") and v)
         sources[seed_id] = Source(seed_id, seed.path, seed.text, item["label"], item["language"], item["sha256"],
                                   item.get("title", ""), item.get("outlet", ""), item.get("author", ""),
                                   item.get("url", ""), item.get("published", ""), inferred, item.get("notes", ""),
-                                  residue)
+                                  residue, extracted=frozenset(item.get("extracted", [])),
+                                  retrieved=item.get("retrieved", ""))
     return sources
 
 
@@ -465,7 +471,8 @@ def _check_claimant_slugs(claims: list[Claim], loaded: Loaded, problems: Problem
 
 def _check_appearances(doc: YamlDoc, items: list, first_number: int, claim_date: str, sources: dict[str, Source],
                        problems: Problems) -> list[Appearance]:
-    out = []
+    out: list[Appearance] = []
+    seen: dict[tuple[str, str], int] = {}
     for i, item in enumerate(items):
         path = ("appearances", i)
         line, col = doc.where(path)
@@ -485,7 +492,6 @@ def _check_appearances(doc: YamlDoc, items: list, first_number: int, claim_date:
             if "date" not in item:
                 problems.add(doc.path, line, col, "an appearance on an outside page needs its date",
                              "add 'date: YYYY-MM-DD': when the claim appeared there")
-            date = item.get("date", "")
         else:
             source = sources.get(item["source"])
             if source is None:
@@ -503,17 +509,24 @@ def _check_appearances(doc: YamlDoc, items: list, first_number: int, claim_date:
                     kline, kcol = doc.where(path + (key,), key=True)
                     problems.add(doc.path, kline, kcol, f"'{key}' places a quote, and this appearance has none",
                                  "add 'quote:' with the words that make the claim, or remove it")
-            date = item.get("date") or source.published
-            if "date" not in item:
-                inferred = " (inferred from the text)" if "published" in source.inferred else ""
-                dated = f"{source.path} is dated {date} in seeds/sources.yaml{inferred}"
         if "date" in item:
-            dated = f"the appearance is dated {date}"
+            date, dated = item["date"], f"the appearance is dated {item['date']}"
+        elif "source" in item:
+            date = sources[item["source"]].published
+            inferred = " (inferred from the text)" if "published" in sources[item["source"]].inferred else ""
+            dated = f"{sources[item['source']].path} is dated {date} in seeds/sources.yaml{inferred}"
+        else:
+            date = dated = ""
         if date and date < claim_date:
             dline, dcol = doc.where(path + ("date",)) if "date" in item else doc.where(path + ("source",))
             problems.add(doc.path, dline, dcol, f"{dated}, before the claim was made ({claim_date})",
                          "a claim appears on or after the day it is made; correct 'claim_date' or the appearance's "
                          "date (with 'date:', when the seed's own date is not when the claim appeared there)")
+        place = (item.get("source") or item.get("url"), " ".join(item.get("quote", "").split()))
+        if place in seen:
+            problems.add(doc.path, line, col, f"this appearance is listed twice (first as appearance {seen[place]})",
+                         "remove the repeated appearance")
+        seen.setdefault(place, i + 1)
         if len(problems.errors) > before:
             continue
         qline, qcol = doc.where(path + ("quote",))
@@ -707,6 +720,11 @@ def _check_page(page: Any, problems: Problems) -> ContentPage | None:
         close = difflib.get_close_matches(key, ["title", "nav"], n=1)
         problems.add(page.path, kline, kcol, f"unknown key '{key}'",
                      f"did you mean '{close[0]}'?" if close else "the front matter takes 'title' and 'nav'")
+    for number, text in enumerate(page.body.split("\n"), start=page.body_line):
+        if PLACEHOLDER in text:
+            col = text.index(PLACEHOLDER) + 1
+            problems.add(page.path, number, col, f"the page is a draft: '{_first_line(text[col - 1:])[:60]}'",
+                         "replace the placeholder with your own words before publishing", severity="warning")
     nav = meta.get("nav", 0)
     if not isinstance(nav, int) or isinstance(nav, bool) or nav < 0:
         nline, ncol = page.meta.where(("nav",))

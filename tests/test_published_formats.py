@@ -353,3 +353,16 @@ appearances:
 """)
     item = _review(site_root, text)["itemReviewed"]
     assert len(item["appearance"]) == 2 and "firstAppearance" not in item
+
+
+def test_claims_json_gives_each_appearance_quote_a_place_in_its_seed(built_site: Path) -> None:
+    from site_builder.anchor import normalise_quote
+
+    records = json.loads((built_site / "claims.json").read_text(encoding="utf-8"))["claims"]
+    quoted = [a for c in records for a in c["appearances"] if "quote" in a]
+    assert quoted, "the embedded site has an appearance with its words"
+    for appearance in quoted:
+        text = (Path(__file__).parent.parent / "seeds" / f"{appearance['source']}.txt").read_text(encoding="utf-8")
+        quote, position = appearance["selectors"]
+        assert text[position["start"]:position["end"]] == quote["exact"]
+        assert normalise_quote(quote["exact"]) == normalise_quote(appearance["quote"])
