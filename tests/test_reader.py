@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from browser import launch_chromium, static_server, sync_playwright
 from conftest import PROJECT, run_cli
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
 from site_builder import pipeline, share, urls
 
@@ -304,3 +304,26 @@ def test_without_raqm_check_says_which_cards_cannot_shape_right_to_left_text(sit
     warned = [p for p in checked.problems.warnings if "right-to-left" in p.message]
     assert [p.path for p in warned] == ["content/claims/fartousi-quotations-reworded.yaml"]
     assert "libfribidi" in warned[0].hint
+
+
+def test_an_arabic_name_reads_right_to_left_its_first_word_rightmost() -> None:
+    if not share.RTL_SHAPED:
+        pytest.fail("Pillow has no raqm layout here: install libfribidi0 (make test-tools)")
+    first_word = ARABIC_NAME.split()[0]
+
+    def drawn(text: str) -> Image.Image:
+        image = Image.new("RGB", (700, 90), (255, 255, 255))
+        share._Text(40).draw(ImageDraw.Draw(image), text, 10, 10, (0, 0, 0), right=690)
+        return image.convert("L").point(lambda v: 255 - v)
+
+    whole, alone = drawn(ARABIC_NAME), drawn(first_word)
+    box, word = whole.getbbox(), alone.getbbox()
+    width = word[2] - word[0]
+    reference = alone.crop((word[0], 0, word[2], 90))
+
+    def matching(left: int) -> int:
+        """How many pixels of the name, from `left`, are exactly those of the first word drawn alone."""
+        return ImageChops.difference(whole.crop((left, 0, left + width, 90)), reference).histogram()[0]
+
+    assert abs(box[2] - word[2]) <= 2  # both set against the right margin
+    assert matching(box[2] - width) > matching(box[0]) + 500  # the first word is at the right end
