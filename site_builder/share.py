@@ -8,6 +8,7 @@ unjoined, in reading order, and `check` warns about the claims this affects.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -199,25 +200,31 @@ def _png(image: Image.Image, colour: tuple[int, int, int] | None = None) -> byte
 def claim_image(site_title: str, claim: str, claimant: str, verdict: Verdict, scale: list[Verdict],
                 scale_text: str) -> bytes:
     """A claim's share card: the site, the claim, who made it, and the verdict on its colour."""
-    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
+    image = _verdict_card(site_title, verdict, tuple(scale), scale_text).copy()
     draw = ImageDraw.Draw(image)
-    colour = _hex(verdict.colour)
     right = WIDTH - MARGIN
-    small = _Text(28)
-    small.draw(draw, site_title, MARGIN, 40, MUTED, right=right)
-    draw.line((MARGIN, 92, right, 92), fill=RULE, width=2)
-
     headline = _Text(52, bold=True)
-    lines = headline.wrap(claim, right - MARGIN, 3)
     y = 116
-    for line in lines:
+    for line in headline.wrap(claim, right - MARGIN, 3):
         headline.draw(draw, line, MARGIN, y, INK, right=right)
         y += 66
     by = _Text(30)
     for line in by.wrap(claimant, right - MARGIN, 2):
         by.draw(draw, line, MARGIN, y + 18, MUTED, right=right)
         y += 42
+    return _png(image, _hex(verdict.colour))
 
+
+@functools.lru_cache(maxsize=64)
+def _verdict_card(site_title: str, verdict: Verdict, scale: tuple[Verdict, ...], scale_text: str) -> Image.Image:
+    """What the cards of one verdict share: the site's name, and the verdict on its colour with
+    its place on the scale. Drawn once a build for each verdict; each card is a copy."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
+    draw = ImageDraw.Draw(image)
+    colour = _hex(verdict.colour)
+    right = WIDTH - MARGIN
+    _Text(28).draw(draw, site_title, MARGIN, 40, MUTED, right=right)
+    draw.line((MARGIN, 92, right, 92), fill=RULE, width=2)
     band = 420
     draw.rectangle((0, band, WIDTH, HEIGHT), fill=colour)
     _Text(26, bold=True).draw(draw, "OUR VERDICT", MARGIN, band + 34, _mix(colour, PAPER, 0.8))
@@ -229,8 +236,8 @@ def claim_image(site_title: str, claim: str, claimant: str, verdict: Verdict, sc
     label = _Text(size, bold=True)
     label.draw(draw, label.wrap(verdict.label, room, 1)[0], MARGIN, band + 68 + (64 - size) // 2, PAPER)
     _Text(26).draw(draw, scale_text, MARGIN, band + 158, PAPER)
-    _meter(draw, verdict, scale, right - meter_width, band + 70, colour)
-    return _png(image, colour)
+    _meter(draw, verdict, list(scale), right - meter_width, band + 70, colour)
+    return image
 
 
 def site_image(site_title: str, description: str, scale: list[Verdict], off_scale: list[Verdict]) -> bytes:
