@@ -98,6 +98,8 @@ def site_plan(model: Model, assets: Assets) -> Plan:
     ]
     pages += [_page(urls.source(sid), ("source", source, tuple(cites[sid])), "source", source)
               for sid, source in sources]
+    pages += [_page(urls.source_text(sid), ("source-text", source.text), "source_text", source)
+              for sid, source in sources]
     pages += [claim_page(claim, model) for claim in claims]
     pages += [_page(urls.share_image(claim.id), ("share", claim), "share_image", claim) for claim in claims]
     by_claimant: dict[str, list[Claim]] = {}

@@ -39,6 +39,11 @@ def share_image(claim_id: str) -> str:
     return f"claims/{claim_id}/share.png"
 
 
+def source_text(source_id: str) -> str:
+    """A source's exact text, which the W3C selectors of claims.json count in."""
+    return f"sources/{source_id}/source.txt"
+
+
 def claimant(slug: str) -> str:
     return f"claimants/{slug}/"
 
@@ -73,7 +78,7 @@ ROUTES: dict[str, Callable[..., str]] = {
     "robots": _fixed(ROBOTS), "sitemap": _fixed(SITEMAP), "timeline": _fixed(TIMELINE),
     "claimants": _fixed(CLAIMANTS), "site_image": _fixed(SITE_IMAGE),
     "claim": claim, "source": source, "verdict": verdict, "tag": tag, "page": page, "claimant": claimant,
-    "share_image": share_image,
+    "share_image": share_image, "source_text": source_text,
 }
 
 
