@@ -14,15 +14,17 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 
 from .errors import Problems
 from .load import SLUG, Loaded, YamlDoc
 from .model import Claim, Comparison, ContentPage, Correction, Excerpt, Model, Residue, Site, Source, Verdict
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 RESERVED_PAGE_SLUGS = {"claims", "sources", "verdicts", "tags", "index", "404", "feed", "sitemap",
@@ -38,7 +40,11 @@ def _schema(name: str) -> dict:
 
 @functools.cache
 def schema_validator(name: str) -> Draft202012Validator:
-    """jsonschema: the authority, and the source of every error message."""
+    """jsonschema: the authority, and the source of every error message.
+
+    Imported here, not at the top: it is needed only for a file that fails the fast check,
+    and importing it costs every command a tenth of a second."""
+    from jsonschema import Draft202012Validator, FormatChecker
     return Draft202012Validator(_schema(name), format_checker=FormatChecker())
 
 

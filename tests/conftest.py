@@ -1,6 +1,8 @@
 """Shared fixtures: scratch copies of the embedded site, and running the command line."""
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -9,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from site_builder import cli
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +25,22 @@ class Run:
 
 
 def run_cli(*args: str, cwd: Path = PROJECT) -> Run:
-    """Run build.py in a fresh process, as a contributor would."""
+    """Run the command line in this process, as `python build.py ARGS` in `cwd` would, capturing its output.
+
+    An exception that build.py would print as a traceback fails the test where it is raised.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exit_:  # argparse's way out, for --help and wrong usage
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def run_process(*args: str, cwd: Path = PROJECT) -> Run:
+    """Run build.py in a fresh process: for what only a process shows (its exit status, a new
+    hash seed, being killed)."""
     proc = subprocess.run([sys.executable, str(PROJECT / "build.py"), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
     return Run(proc.returncode, proc.stdout, proc.stderr)

@@ -98,6 +98,7 @@ def test_ellipsis_parts_out_of_order_are_refused():
 def test_ellipsis_parts_far_apart_in_other_paragraphs_are_refused():
     found, problems = anchor(S004, "Iraq’s Shia forces … He deserves an ear pinch.")
     assert found is None
+    assert "not in this order and close together" in problems.errors[0].message
 
 
 def test_quote_found_only_in_residue_is_refused_saying_so():

@@ -69,12 +69,6 @@ def build_py_commands(text: str) -> list[list[str]]:
 
 # --- schema validation -----------------------------------------------------------------------
 
-def test_check_jsonschema_runs_as_a_module():
-    result = check_jsonschema("--version")
-    assert result.returncode == 0, result.stderr
-    assert "version" in result.stdout
-
-
 def test_there_are_workflows():
     names = {p.name for p in WORKFLOW_FILES}
     assert {"pr.yml", "deploy.yml"} <= names
@@ -84,23 +78,6 @@ def test_there_are_workflows():
 def test_workflow_matches_github_schema(path: Path):
     result = check_jsonschema("--builtin-schema", "vendor.github-workflows", path)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-BROKEN_WORKFLOWS = {
-    "misspelt-trigger-no-runs-on": "name: broken\non:\n  pull_requet:\njobs:\n  test:\n    steps:\n      - run: echo hi\n",
-    "step-with-uses-and-run": ("name: broken\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
-                               "    steps:\n      - uses: actions/checkout@v4\n        run: echo both\n"),
-    "unknown-job-key": "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    stepz:\n      - run: echo hi\n",
-}
-
-
-@pytest.mark.parametrize("text", BROKEN_WORKFLOWS.values(), ids=BROKEN_WORKFLOWS.keys())
-def test_broken_workflow_is_rejected(tmp_path: Path, text: str):
-    path = tmp_path / "broken.yml"
-    path.write_text(text, encoding="utf-8")
-    result = check_jsonschema("--builtin-schema", "vendor.github-workflows", path)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "broken.yml" in result.stdout + result.stderr
 
 
 # --- what the workflows do -------------------------------------------------------------------
@@ -192,9 +169,10 @@ def test_pre_commit_checks_workflows_with_the_pinned_check_jsonschema():
     repos = {repo["repo"]: repo for repo in load_pre_commit()["repos"]}
     repo = repos["https://github.com/python-jsonschema/check-jsonschema"]
     assert "check-github-workflows" in {hook["id"] for hook in repo["hooks"]}
+    # One version for the hook and for the tests.
     pinned = re.search(r"^check-jsonschema==(\S+)", (ROOT / "requirements-dev.txt").read_text(), re.M)
-    if pinned:  # one version for the hook and for these tests
-        assert repo["rev"].lstrip("v") == pinned.group(1)
+    assert pinned, "check-jsonschema is pinned in requirements-dev.txt"
+    assert repo["rev"].lstrip("v") == pinned.group(1)
 
 
 def test_pre_commit_validates_its_config():
