@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from . import pipeline
 from .errors import Problems
@@ -16,7 +17,7 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; say what to do
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; say what to do
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
@@ -75,6 +76,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"{out} is up to date: nothing changed since the last build")
         return EXIT_OK
     model = checked.model
+    assert model is not None, "a build that did its work has the model"
     print(f"built {len(model.claims)} claims, {len(model.sources)} sources into {out}")
     return EXIT_OK
 

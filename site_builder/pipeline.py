@@ -69,7 +69,7 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     if problems is not None:
         return Checked(problems, up_to_date=True)
     checked = check(root, base_url)
-    if not checked.ok:
+    if checked.model is None or not checked.ok:
         return checked
     language = checked.model.site.language
     try:

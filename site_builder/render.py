@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import multiprocessing
 import traceback
@@ -268,9 +269,10 @@ class Renderer:
         dense = len(sources) <= MATRIX_MAX_SOURCES
         rows = []
         for claim in self.model.claims:
-            cited = {}
+            cited: dict[str, list[str]] = {}
             for e in claim.evidence:
                 cited.setdefault(e.source, []).append(e.stance)
+            cells: list[list[Any]]
             if dense:
                 cells = [[(st, cited[s.id].count(st)) for st, _ in STANCES if st in cited.get(s.id, ())]
                          for s in sources]
@@ -376,7 +378,7 @@ def _segments(line: str, offset: int, spans, inline_residue: list[ResidueSpan]) 
         cuts.update({r.start, r.end})
     points = sorted(cuts)
     segments = []
-    for a, b in zip(points, points[1:]):
+    for a, b in itertools.pairwise(points):
         covering = [c for s, e, c, _p in spans if s <= a and e >= b]
         starting = [c.part_id(p) for s, _e, c, p in spans if s == a]
         reason = next((r.reason for r in inline_residue if r.start <= a and b <= r.end), "")
@@ -462,6 +464,7 @@ def _render_all(renderer: Renderer, tasks: list[tuple[str, Any]]) -> list[Output
 
 
 def _render_range(bounds: tuple[int, int]) -> list[OutputFile]:
+    assert _job is not None, "set before the workers fork"
     renderer, tasks = _job
     return _render_all(renderer, tasks[bounds[0]:bounds[1]])
 
@@ -494,8 +497,8 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
                 workers: int = 1) -> Iterator[OutputFile]:
     """Every file of the site, in the order they are rendered; the same files as render_site."""
     renderer = Renderer(model, anchors, theme)
-    renderer.cites, renderer.tags  # worked out once, before the workers fork
-    tasks = [(method, None) for method in SITE_PAGES]
+    _ = renderer.cites, renderer.tags  # worked out once, before the workers fork
+    tasks: list[tuple[str, Any]] = [(method, None) for method in SITE_PAGES]
     # Source pages take three times as long as claim pages: they go first, so the last ranges are short.
     tasks += [("source", s) for _, s in sorted(model.sources.items())] + [("claim", c) for c in model.claims]
     paths = []

@@ -75,6 +75,8 @@ def _relative(target: Path, start: Path) -> str:
 
 def _verdict_keys(root: Path) -> list[str]:
     doc = load_yaml_file(root, root / "content" / "verdicts.yaml", Problems(), required=False)
+    if doc is None:
+        return []
     try:
         return [v["key"] for v in doc.data["verdicts"]]
     except (AttributeError, KeyError, TypeError):
@@ -91,7 +93,7 @@ def pin_seed(root: Path, seed_id: str) -> int:
     problems = Problems()
     doc = load_yaml_file(root, sources, problems)
     entry = doc.data.get("sources", {}).get(seed_id) if doc and isinstance(doc.data, dict) else None
-    if not isinstance(entry, dict) or "sha256" not in entry:
+    if doc is None or not isinstance(entry, dict) or "sha256" not in entry:
         print(f"build.py: error: seeds/sources.yaml has no sha256 for '{seed_id}' "
               f"(add an entry for it first; see the README)", file=sys.stderr)
         return 1

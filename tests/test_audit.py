@@ -25,6 +25,7 @@ def local_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_html_and_css_are_valid_per_the_nu_html_checker(local_site: Path) -> None:
     java = require_java()
     vnu = node_package_file("vnu-jar/build/dist/vnu.jar")

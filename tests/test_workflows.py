@@ -82,7 +82,7 @@ def test_workflow_matches_github_schema(path: Path):
 
 # --- what the workflows do -------------------------------------------------------------------
 
-def test_pr_workflow_checks_content_with_annotations_then_runs_pytest():
+def test_pr_workflow_lints_and_checks_content_with_annotations_then_runs_pytest():
     workflow = load_workflow(WORKFLOWS / "pr.yml")
     assert "pull_request" in workflow["on"]
     assert workflow["permissions"] == {"contents": "read"}
@@ -95,10 +95,11 @@ def test_pr_workflow_checks_content_with_annotations_then_runs_pytest():
     assert setup["with"]["cache"] == "pip"
 
     install = step_index(all_steps, lambda s: runs(s, "pip install -r requirements-dev.txt"))
+    lint = step_index(all_steps, lambda s: runs(s, "ruff check", "mypy site_builder"))
     check = step_index(all_steps, lambda s: runs(s, "build.py check", "--strict", "--format github"))
     tools = step_index(all_steps, lambda s: runs(s, "bash .ci/install-test-tools.sh"))
     tests = step_index(all_steps, lambda s: runs(s, "pytest"))
-    assert install < check < tools < tests
+    assert install < lint < tests and install < check < tools < tests
     pytest_step = all_steps[tests]
     assert str(pytest_step.get("env", {}).get("CI", "")).lower() == "true" or "CI=true" in pytest_step["run"]
 
