@@ -65,10 +65,13 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-# Fuzzing profiles: a short one for every run, a long one with `make fuzz` (HYPOTHESIS_PROFILE=long).
+# Fuzzing profiles: 200 inputs a test in `make test`, 50 in `make test-fast` (HYPOTHESIS_PROFILE=quick),
+# 10,000 with `make fuzz` (HYPOTHESIS_PROFILE=long).
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile("default", max_examples=200, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("quick", max_examples=50, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=10_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -216,7 +216,7 @@ def article_spans(draw):
     return source_id, start, end
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])  # inputs: the profile's
 @given(article_spans(), st.randoms(use_true_random=False))
 def test_any_span_with_harmless_changes_anchors_to_the_same_raw_offsets(span, rnd):
     source_id, start, end = span
@@ -229,7 +229,7 @@ def test_any_span_with_harmless_changes_anchors_to_the_same_raw_offsets(span, rn
     assert (found.start, found.end) == (start, end)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])  # inputs: the profile's
 @given(article_spans(), st.randoms(use_true_random=False))
 def test_any_span_with_a_changed_word_is_refused(span, rnd):
     source_id, start, end = span
