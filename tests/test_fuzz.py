@@ -70,8 +70,11 @@ def test_loading_and_validating_any_text_never_raises(text: str) -> None:
 
 
 @given(st.text(max_size=300))
-def test_loading_arbitrary_unicode_never_raises(text: str) -> None:
-    parse_yaml("content/claims/fuzz.yaml", text, Problems())
+def test_loading_arbitrary_unicode_gives_data_or_the_reason_why_not(text: str) -> None:
+    problems = Problems()
+    doc = parse_yaml("content/claims/fuzz.yaml", text, problems)
+    assert doc is not None or problems.errors
+    assert all(problem.path == "content/claims/fuzz.yaml" and problem.message for problem in problems.items)
 
 
 QUOTE_CHARS = st.sampled_from(list("abcdefghij ABC.,;:'\"-–—…[]\u00a0\u200b\u0301\u2019\u201c\u201d\n\t") + ["...", "[...]"])
