@@ -46,14 +46,19 @@ def run_process(*args: str, cwd: Path = PROJECT) -> Run:
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
-@pytest.fixture
-def site_root(tmp_path: Path) -> Path:
-    """A scratch copy of the embedded site's content and seeds."""
-    root = tmp_path / "site"
+def copy_site(folder: Path) -> Path:
+    """A copy of the embedded site's content and seeds in folder/site."""
+    root = folder / "site"
     root.mkdir()
     shutil.copytree(PROJECT / "content", root / "content")
     shutil.copytree(PROJECT / "seeds", root / "seeds")
     return root
+
+
+@pytest.fixture
+def site_root(tmp_path: Path) -> Path:
+    """A scratch copy of the embedded site's content and seeds."""
+    return copy_site(tmp_path)
 
 
 @pytest.fixture(scope="session")
