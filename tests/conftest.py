@@ -70,6 +70,15 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def local_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded site built for the root of a local server (so 404.html's links resolve), built once."""
+    out = tmp_path_factory.mktemp("local") / "_site"
+    result = run_cli("build", "--out", str(out), "--base-url", "http://127.0.0.1/")
+    assert result.code == 0, result.err
+    return out
+
+
 # Fuzzing profiles: 200 inputs a test in `make test`, 50 in `make test-fast` (HYPOTHESIS_PROFILE=quick),
 # 10,000 with `make fuzz` (HYPOTHESIS_PROFILE=long).
 from hypothesis import HealthCheck, settings  # noqa: E402

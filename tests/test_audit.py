@@ -11,18 +11,8 @@ from pathlib import Path
 
 import pytest
 from browser import launch_chromium, node_package_file, require_java, static_server, sync_playwright
-from conftest import run_cli
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-@pytest.fixture(scope="module")
-def local_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The embedded site built for the root of a local server (so 404.html's links resolve)."""
-    out = tmp_path_factory.mktemp("audit") / "_site"
-    result = run_cli("build", "--out", str(out), "--base-url", "http://127.0.0.1/")
-    assert result.code == 0, result.err
-    return out
 
 
 @pytest.mark.slow
