@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,16 +25,32 @@ class Run:
     err: str
 
 
+@contextlib.contextmanager
+def _as_a_process(args: list[str]) -> Iterator[None]:
+    """What `python build.py ARGS` with its output captured sees: its own argv, and no terminal
+    to take the width of help text from (argparse falls back to COLUMNS, else 80)."""
+    saved_argv, saved_columns = sys.argv, os.environ.get("COLUMNS")
+    sys.argv = [str(PROJECT / "build.py"), *args]
+    os.environ.setdefault("COLUMNS", "80")
+    try:
+        yield
+    finally:
+        sys.argv = saved_argv
+        if saved_columns is None:
+            os.environ.pop("COLUMNS", None)
+
+
 def run_cli(*args: str, cwd: Path = PROJECT) -> Run:
     """Run the command line in this process, as `python build.py ARGS` in `cwd` would, capturing its output.
 
     An exception that build.py would print as a traceback fails the test where it is raised.
     """
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.chdir(cwd), _as_a_process(list(args)), contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
         try:
             code = cli.main(list(args))
-        except SystemExit as exit_:  # argparse's way out, for --help and wrong usage
+        except SystemExit as exit_:  # argparse's way out, for --help, --version and wrong usage
             code = exit_.code if isinstance(exit_.code, int) else 1
     return Run(code, out.getvalue(), err.getvalue())
 
