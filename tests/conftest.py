@@ -7,9 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,19 +42,33 @@ def _as_a_process(args: list[str]) -> Iterator[None]:
             os.environ.pop("COLUMNS", None)
 
 
+class _ThisThread(io.TextIOBase):
+    """A stream that keeps what the calling thread writes and passes on what other threads do
+    (a test's server thread printing late, say), as a separate process would never see them."""
+
+    def __init__(self, passed_on: Any) -> None:
+        self.kept, self.passed_on, self.thread = io.StringIO(), passed_on, threading.get_ident()
+
+    def write(self, text: str) -> int:
+        return (self.kept if threading.get_ident() == self.thread else self.passed_on).write(text)
+
+    def flush(self) -> None:
+        self.passed_on.flush()
+
+
 def run_cli(*args: str, cwd: Path = PROJECT) -> Run:
     """Run the command line in this process, as `python build.py ARGS` in `cwd` would, capturing its output.
 
     An exception that build.py would print as a traceback fails the test where it is raised.
     """
-    out, err = io.StringIO(), io.StringIO()
+    out, err = _ThisThread(sys.stdout), _ThisThread(sys.stderr)
     with contextlib.chdir(cwd), _as_a_process(list(args)), contextlib.redirect_stdout(out), \
             contextlib.redirect_stderr(err):
         try:
             code = cli.main(list(args))
         except SystemExit as exit_:  # argparse's way out, for --help, --version and wrong usage
             code = exit_.code if isinstance(exit_.code, int) else 1
-    return Run(code, out.getvalue(), err.getvalue())
+    return Run(code, out.kept.getvalue(), err.kept.getvalue())
 
 
 def run_process(*args: str, cwd: Path = PROJECT) -> Run:
