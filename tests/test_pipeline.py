@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pytest
 from conftest import PROJECT, run_cli, run_process
 
 from site_builder import pipeline
@@ -144,6 +145,7 @@ def test_the_search_index_covers_every_claim_page_and_nothing_else(built_site: P
     assert (built_site / "search" / "index.html").is_file()
 
 
+@pytest.mark.slow  # two processes with the search index; test_golden compares pages on every run
 def test_two_builds_are_byte_identical(site_root: Path, tmp_path: Path) -> None:
     # Two processes, so two hash seeds: an order that depends on one would show here.
     assert run_process("build", "--root", str(site_root), "--out", str(tmp_path / "a")).code == 0
