@@ -525,11 +525,16 @@ def render_pages(renderer: Renderer, tasks: list[tuple[str, Any]], workers: int)
     size = max(1, -(-len(rest) // (workers * CHUNKS_PER_WORKER)))
     ranges = singles + [(rest[i], rest[min(i + size, len(rest)) - 1] + 1) for i in range(0, len(rest), size)]
     _job = (renderer, tasks)
+    pool = multiprocessing.get_context("fork").Pool(workers)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_render_range, ranges):
-                yield from chunk
+        for chunk in pool.imap(_render_range, ranges):
+            yield from chunk
     finally:
+        # Closed and joined, never terminated (as `with Pool` does): a worker killed while it holds
+        # the pool's queue lock leaves the pool waiting for that lock forever, so a template error
+        # would hang the build instead of being reported. The workers finish their ranges and exit.
+        pool.close()
+        pool.join()
         _job = None
 
 
