@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__, pipeline
-from .errors import Problems
+from .errors import Problems, counted
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -143,7 +143,7 @@ def _report(problems: Problems, invocation: Invocation, fmt: str = "text") -> No
 
 
 def _summary(problems: Problems) -> str:
-    return f"{len(problems.errors)} error(s), {len(problems.warnings)} warning(s)"
+    return f"{counted(len(problems.errors), 'error')}, {counted(len(problems.warnings), 'warning')}"
 
 
 def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
@@ -159,7 +159,7 @@ def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
         return EXIT_OK
     model = checked.model
     assert model is not None, "a build that did its work has the model"
-    print(f"built {len(model.claims)} claims, {len(model.sources)} sources into {out}")
+    print(f"built {counted(len(model.claims), 'claim')}, {counted(len(model.sources), 'source')} into {out}")
     return EXIT_OK
 
 

@@ -42,12 +42,12 @@ def _as_a_process(args: list[str]) -> Iterator[None]:
             os.environ.pop("COLUMNS", None)
 
 
-class _ThisThread(io.TextIOBase):
-    """A stream that keeps what the calling thread writes and passes on what other threads do
-    (a test's server thread printing late, say), as a separate process would never see them."""
+class _OneThread(io.TextIOBase):
+    """A stream that keeps what one thread writes and passes on what other threads do (a test's
+    server thread printing late, say), as a separate process would never see them."""
 
     def __init__(self, passed_on: Any) -> None:
-        self.kept, self.passed_on, self.thread = io.StringIO(), passed_on, threading.get_ident()
+        self.kept, self.passed_on, self.thread = io.StringIO(), passed_on, -1
 
     def write(self, text: str) -> int:
         return (self.kept if threading.get_ident() == self.thread else self.passed_on).write(text)
@@ -59,16 +59,29 @@ class _ThisThread(io.TextIOBase):
 def run_cli(*args: str, cwd: Path = PROJECT) -> Run:
     """Run the command line in this process, as `python build.py ARGS` in `cwd` would, capturing its output.
 
-    An exception that build.py would print as a traceback fails the test where it is raised.
+    It runs in a thread of its own, so that nothing of the caller's thread (Playwright's event
+    loop, say) is around it. An exception that build.py would print as a traceback is raised here.
     """
-    out, err = _ThisThread(sys.stdout), _ThisThread(sys.stderr)
+    out, err = _OneThread(sys.stdout), _OneThread(sys.stderr)
+    outcome: dict[str, Any] = {}
+
+    def command() -> None:
+        out.thread = err.thread = threading.get_ident()
+        try:
+            outcome["code"] = cli.main(list(args))
+        except SystemExit as exit_:  # argparse's way out, for --help, --version and wrong usage
+            outcome["code"] = exit_.code if isinstance(exit_.code, int) else 1
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread, below
+            outcome["error"] = exc
+
     with contextlib.chdir(cwd), _as_a_process(list(args)), contextlib.redirect_stdout(out), \
             contextlib.redirect_stderr(err):
-        try:
-            code = cli.main(list(args))
-        except SystemExit as exit_:  # argparse's way out, for --help, --version and wrong usage
-            code = exit_.code if isinstance(exit_.code, int) else 1
-    return Run(code, out.kept.getvalue(), err.kept.getvalue())
+        thread = threading.Thread(target=command, name="build.py")
+        thread.start()
+        thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return Run(outcome["code"], out.kept.getvalue(), err.kept.getvalue())
 
 
 def run_process(*args: str, cwd: Path = PROJECT) -> Run:
