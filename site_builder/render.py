@@ -657,11 +657,16 @@ def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> I
     jobs = [[i] for i, page in enumerate(pages) if page.whole_site]
     jobs += [rest[i:i + size] for i in range(0, len(rest), size)]
     _job = (renderer, pages)
+    pool = multiprocessing.get_context("fork").Pool(workers)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_render_job, jobs):
-                yield from chunk
+        for chunk in pool.imap(_render_job, jobs):
+            yield from chunk
     finally:
+        # Closed and joined, never terminated (as `with Pool` does): a worker killed while it holds
+        # the pool's queue lock leaves the pool waiting for that lock forever, so a template error
+        # would hang the build instead of being reported. The workers finish their jobs and exit.
+        pool.close()
+        pool.join()
         _job = None
 
 
