@@ -26,6 +26,7 @@ DEFAULT_FOLDER = Path(".cache") / "site-builder"  # under the root
 RECORD = "last-build.json"
 MEMO = "memo.pickle"
 SHARDS = "search"  # the search index's shards, by the digest of their pages
+SHARE_IMAGES = "share-images"  # the claims' share cards (share.py)
 CODE_DIR = Path(__file__).resolve().parent
 FORMAT = 1
 LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pyyaml", "jsonschema", "fastjsonschema", "rapidfuzz", "pagefind",

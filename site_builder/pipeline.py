@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import build_cache
+from . import build_cache, share
 from .anchor import Anchor, anchor_claims
 from .errors import Problems, display_path
 from .inputs import Theme
@@ -61,6 +61,11 @@ def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Ch
         lint = memo.get("lint", (Same(claim), context), functools.partial(_lint, model, claim))
         for _field, message, hint in lint:
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
+        card_text = " ".join([claim.reviewed, *(p.name for p in claim.claimants), *(p.role for p in claim.claimants)])
+        if not share.RTL_SHAPED and share.needs_rtl(card_text):
+            problems.add(claim.path, claim.line, 0, "the share image cannot shape right-to-left text on this machine: "
+                         "its Arabic letters will be drawn unjoined",
+                         "install libfribidi0 (Debian) or fribidi, which Pillow's raqm layout needs", severity="warning")
     return Checked(problems, model, anchors)
 
 
@@ -116,7 +121,8 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     try:
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
         # Files are written as they come, while the workers render the next ones.
-        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1, memo=memo)
+        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1,
+                            image_cache=None if cache is None else cache / build_cache.SHARE_IMAGES, memo=memo)
         digests: dict[str, bytes] = {}  # of the searchable pages, for the keys of the search index's shards
         write_site(_noting(files, digests) if shards is not None else files, out,
                    finish=(lambda tree: index_site(tree, language, shards, version, digests)) if search else None)

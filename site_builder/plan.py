@@ -91,11 +91,22 @@ def site_plan(model: Model, assets: Assets) -> Plan:
         _page(urls.SOURCES, ("sources", sources, source_counts), "sources_index", whole_site=True),
         _page(urls.SEARCH, ("search", len(claims)), "search", whole_site=True),
         _page(urls.NOT_FOUND, ("404",), "not_found", whole_site=True),
+        _page(urls.TIMELINE, ("timeline", claims, sources), "timeline", whole_site=True),
+        _page(urls.CLAIMANTS, ("claimants", claims), "claimants_index", whole_site=True),
+        _page(urls.SITE_IMAGE, ("site-image",), "site_share_image", whole_site=True),
     ]
     pages += [_page(urls.source(sid), ("source", source, tuple(cites[sid])), "source", source)
               for sid, source in sources]
+    pages += [_page(urls.source_text(sid), ("source-text", source.text), "source_text", source)
+              for sid, source in sources]
     pages += [claim_page(claim, model) for claim in claims]
-    pages += [_page(urls.source_text(sid), ("source text", source.text), "source_text", source) for sid, source in sources]
+    pages += [_page(urls.share_image(claim.id), ("share", claim), "share_image", claim) for claim in claims]
+    by_claimant: dict[str, list[Claim]] = {}
+    for claim in claims:
+        for person in claim.claimants:
+            by_claimant.setdefault(person.slug, []).append(claim)
+    pages += [_page(urls.claimant(slug), ("claimant", tuple(made)), "claimant", slug)
+              for slug, made in sorted(by_claimant.items())]
     pages += [_page(urls.verdict(v.key), ("verdict", v, tuple(by_verdict[v.key])), "verdict", v)
               for v in model.verdicts]
     pages += [_page(urls.tag(t), ("tag", t, tuple(by_tag[t])), "tag", t) for t in tags]

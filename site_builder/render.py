@@ -7,6 +7,7 @@ Nothing here reads the clock or the file system's order: the same input gives th
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import itertools
@@ -16,6 +17,7 @@ import traceback
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from jinja2 import (
@@ -35,8 +37,9 @@ from .errors import Problems
 from .inputs import Theme
 from .markdown import render_inline, render_markdown
 from .memo import NO_MEMO, Hashed, NoMemo, Same
-from .model import Appearance, Claim, ContentPage, Excerpt, Model, Source, Verdict
+from .model import Appearance, Claim, Claimant, ContentPage, Excerpt, Model, Source, Verdict
 from .plan import Page, site_plan
+from .share import cached, claim_image, site_image
 from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
 
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
@@ -103,17 +106,26 @@ def make_environment(theme: Theme) -> Environment:
     env.filters["markdown"] = render_markdown
     env.filters["inline_markdown"] = render_inline
     env.filters["long_date"] = long_date
+    env.filters["unbroken_words"] = unbroken_words
     env.filters["exact_text"] = exact_text
     return env
 
 
+def unbroken_words(text: str) -> Markup:
+    """Text whose hyphenated words ("fact-check") do not break at the hyphen; escaped."""
+    return Markup(" ").join(Markup('<span class="nowrap">{}</span>').format(w) if "-" in w else w
+                            for w in text.split(" "))
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+
+
 def long_date(iso: str) -> str:
-    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December"]
     if not iso:
         return "not known"
     year, month, day = iso[:10].split("-")
-    return f"{int(day)} {months[int(month) - 1]} {year}"
+    return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
 
 
 def exact_text(text: str) -> Markup:
@@ -132,14 +144,18 @@ class Renderer:
     """Renders each kind of page; `stream_site` asks it for all of them."""
 
     def __init__(self, model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme, *,
-                 env: Environment | None = None, assets: Assets | None = None):
+                 env: Environment | None = None, assets: Assets | None = None, image_cache: Path | None = None):
         # `serve` passes the environment (templates compiled once) and the static files it read.
         self.model = model
         self.anchors = anchors
         self.env = env if env is not None else make_environment(theme)
         self.assets = assets if assets is not None else static_files(theme, model)
+        self.image_cache = image_cache  # where share images are kept between builds, if anywhere
         self.verdicts = {v.key: v for v in model.verdicts}
         self.nav_pages = [p for p in model.pages if p.nav]
+        # The rating scale, worst to best; the verdicts with no rating stand off it.
+        self.scale = sorted((v for v in model.verdicts if v.rating is not None), key=lambda v: v.rating or 0)
+        self.off_scale = [v for v in model.verdicts if v.rating is None]
 
     # What the whole-site pages read is worked out on first use: the preview renders one claim
     # page at a time, and at 10,000 claims these take a tenth of a second.
@@ -157,6 +173,15 @@ class Renderer:
         return out
 
     @functools.cached_property
+    def claimants(self) -> dict[str, tuple[Claimant, list[Claim]]]:
+        """Each claimant by slug, with the claims they made (newest first), in order of name."""
+        found: dict[str, tuple[Claimant, list[Claim]]] = {}
+        for claim in self.model.claims:
+            for person in claim.claimants:
+                found.setdefault(person.slug, (person, []))[1].append(claim)
+        return dict(sorted(found.items(), key=lambda item: (item[1][0].name.casefold(), item[0])))
+
+    @functools.cached_property
     def cites(self) -> dict[str, list[Cite]]:
         out: dict[str, list[Cite]] = {s: [] for s in self.model.sources}
         for claim in self.model.claims:
@@ -168,7 +193,7 @@ class Renderer:
 
     def prepare(self) -> None:
         """Work out now what the whole-site pages share, e.g. before forking workers that render them."""
-        for name in ("tags", "by_tag", "cites", "updated"):
+        for name in ("tags", "by_tag", "cites", "updated", "claimants"):
             getattr(self, name)
 
     # --- shared --------------------------------------------------------------------------
@@ -179,13 +204,15 @@ class Renderer:
         path = urls.output_path(address)
         root = root or "../" * path.count("/") or "./"
         context.setdefault("csp", CSP)
+        context.setdefault("og_image", urls.absolute(self.model.site.base_url, "site_image"))
+        context.setdefault("og_title", title)
         html = self.env.get_template(template).render(
             site=self.model.site, root=root, title=title,
             canonical=self.model.site.base_url + address if canonical is None else canonical,
             url=lambda kind, *args: root + urls.url(kind, *args),
             asset=lambda name: root + self.assets.url(name), nav_pages=self.nav_pages,
             verdicts=self.model.verdicts, verdict_of=self.verdict_of, source_name=self.source_name,
-            long_date=long_date, **context)
+            long_date=long_date, scale=self.scale, scale_text=self.scale_text, **context)
         return OutputFile(path, html.encode("utf-8"))
 
     def verdict_of(self, claim: Claim):
@@ -193,6 +220,15 @@ class Renderer:
 
     def source_name(self, source: Source) -> str:
         return source.outlet or source.label
+
+    def scale_text(self, verdict: Verdict) -> str:
+        """Where a verdict sits on the scale, in words: the text of its graphic."""
+        if not self.scale:
+            return verdict.label
+        ends = f"from {self.scale[0].label} to {self.scale[-1].label}"
+        if verdict in self.scale:
+            return f"{verdict.label}: {self.scale.index(verdict) + 1} of {len(self.scale)} on our scale {ends}"
+        return f"{verdict.label}: off our scale, which runs {ends}"
 
     # --- pages ---------------------------------------------------------------------------
 
@@ -204,11 +240,11 @@ class Renderer:
     def search(self) -> OutputFile:
         # Pagefind runs its index as WebAssembly: the one page that needs 'wasm-unsafe-eval'.
         # A page of search results has nothing of its own to index: noindex, and out of the sitemap.
-        # The index's shards (search.py): the first one's UI, which merges the others' indexes.
+        # The index's shards (search.py): search.js loads the first and merges the others into it.
         bundles = search.bundles(len(self.model.claims))
         return self.page(urls.SEARCH, "search.html", "Search", noindex=True, bundles=bundles,
                          csp=CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"),
-                         scripts=[bundles[0] + "pagefind-ui.js", self.assets.url("search.js")])
+                         scripts=[self.assets.url("search.js")])
 
     def claim(self, claim: Claim) -> OutputFile:
         columns = []
@@ -218,13 +254,55 @@ class Renderer:
                 columns.append({"stance": stance, "heading": heading, "excerpts": excerpts})
         comparisons = [self.comparison_view(claim, c) for c in claim.comparisons]
         review = claim_review(self.model, claim)
-        rated = sorted((v for v in self.model.verdicts if v.rating is not None), key=lambda v: v.rating or 0)
-        scale = {"worst": rated[0], "best": rated[-1]} if self.verdict_of(claim).rating is not None else None
-        return self.page(urls.claim(claim.id), "claim.html", claim.claim, claim=claim,
-                         verdict=self.verdict_of(claim), columns=columns, comparisons=comparisons,
-                         appearances=[self.appearance_view(claim, a) for a in claim.appearances], scale=scale,
+        verdict = self.verdict_of(claim)
+        inferred = any(self.model.sources[e.source].inferred & {"outlet", "published"} for e in claim.evidence)
+        by = ", ".join(p.name for p in claim.claimants)
+        return self.page(urls.claim(claim.id), "claim.html", claim.reviewed, claim=claim,
+                         verdict=verdict, columns=columns, comparisons=comparisons, inferred=inferred,
+                         appearances=[self.appearance_view(claim, a) for a in claim.appearances],
                          json_ld=json_for_script(review), sources=cited_sources(self.model, claim),
-                         description=_plain(claim.summary))
+                         description=_plain(claim.summary), og_title=f"{verdict.label}: {claim.reviewed}",
+                         og_image=urls.absolute(self.model.site.base_url, "share_image", claim.id),
+                         og_image_alt=f"{claim.reviewed} (claimed by {by}). Our verdict: {self.scale_text(verdict)}.")
+
+    def share_image(self, claim: Claim) -> OutputFile:
+        """The claim's card for a shared link: the claim, who made it, the verdict and its place on the scale."""
+        verdict = self.verdict_of(claim)
+        by = "; ".join(", ".join(filter(None, (p.name, p.role, p.affiliation))) for p in claim.claimants)
+        inputs = (self.model.site.title, claim.reviewed, by, verdict, self.scale, self.scale_text(verdict).split(": ", 1)[1])
+        return OutputFile(urls.share_image(claim.id), cached(self.image_cache, claim.id, inputs,
+                                                             lambda: claim_image(*inputs)))
+
+    def site_share_image(self) -> OutputFile:
+        site = self.model.site
+        return OutputFile(urls.SITE_IMAGE, site_image(site.title, site.description, self.scale, self.off_scale))
+
+    def timeline(self) -> OutputFile:
+        """The story on a date axis: when each report came out, each claim was made and each was checked."""
+        days: dict[str, list[tuple[str, Any]]] = {}
+        for source in self.model.sources.values():
+            if source.published:
+                days.setdefault(source.published[:10], []).append(("report", source))
+        for claim in self.model.claims:
+            days.setdefault(claim.claim_date, []).append(("claim", claim))
+            days.setdefault(claim.published, []).append(("check", claim))
+        order = {"report": 0, "claim": 1, "check": 2}
+        for entries in days.values():
+            entries.sort(key=lambda e: (order[e[0]], e[1].id))
+        dated = sorted(days.items())
+        undated = sorted((s for s in self.model.sources.values() if not s.published), key=lambda s: s.id)
+        return self.page(urls.TIMELINE, "timeline.html", "The story, day by day",
+                         days=dated, chart=timeline_chart(dated), undated=undated)
+
+    def claimants_index(self) -> OutputFile:
+        return self.page(urls.CLAIMANTS, "claimants.html", "Who said what", claimants=list(self.claimants.values()))
+
+    def claimant(self, slug: str) -> OutputFile:
+        """A claimant's record: what they claimed, and how each claim was rated."""
+        person, claims = self.claimants[slug]
+        counts = [(v, sum(1 for c in claims if c.verdict == v.key)) for v in self.model.verdicts]
+        return self.page(urls.claimant(slug), "claimant.html", person.name, person=person, claims=claims,
+                         counts=[(v, n) for v, n in counts if n])
 
     def appearance_view(self, claim: Claim, appearance: Appearance) -> dict[str, Any]:
         source = self.model.sources.get(appearance.source)
@@ -363,13 +441,62 @@ class Renderer:
         entries = []
         for path in sorted(paths):
             address = urls.address_of(path)
-            if address != path and address != urls.SEARCH:  # search results: noindex, and not listed
+            if address != path and address != urls.SEARCH:  # the search page is noindex
                 entries.append((self.model.site.base_url + address, modified.get(path, latest)))
         xml = self.env.get_template("sitemap.xml").render(entries=entries)
         return OutputFile(urls.SITEMAP, xml.encode("utf-8"))
 
     def asset(self, name: str) -> OutputFile:
         return self.assets.files[name]
+
+
+TIMELINE_LANES = ("report", "claim", "check")
+
+
+def timeline_chart(days: list[tuple[str, list[tuple[str, Any]]]]) -> dict[str, Any]:
+    """The timeline's picture: each item's place on a date axis 1000 units wide, in three lanes.
+
+    Items of one lane on one day stack upwards; the axis is marked by day for a story of a few
+    weeks, by month up to two years, by year beyond.
+    """
+    if not days:
+        return {"marks": [], "ticks": [], "lanes": [], "height": 0}
+    dates = [datetime.date.fromisoformat(d) for d, _ in days]
+    first, last = dates[0].toordinal(), dates[-1].toordinal()
+    span = max(1, last - first)
+
+    def x(day: datetime.date) -> int:
+        return round(40 + 920 * (day.toordinal() - first) / span)
+
+    stack = {lane: max((sum(1 for kind, _ in entries if kind == lane) for _, entries in days), default=0)
+             for lane in TIMELINE_LANES}
+    lanes: list[dict[str, Any]] = []
+    top = 10
+    for lane in TIMELINE_LANES:
+        height = max(1, stack[lane]) * 16 + 24
+        lanes.append({"kind": lane, "top": top, "height": height})
+        top += height
+    base = {lane["kind"]: lane["top"] + lane["height"] - 14 for lane in lanes}
+    marks = []
+    for day, (_, entries) in zip(dates, days):
+        seen = dict.fromkeys(TIMELINE_LANES, 0)
+        for kind, item in entries:
+            marks.append({"kind": kind, "item": item, "x": x(day), "y": base[kind] - 16 * seen[kind]})
+            seen[kind] += 1
+    ticks = []
+    if span <= 45:
+        every = -(-span // 12)
+        for n in range(0, span + 1, every):
+            day = datetime.date.fromordinal(first + n)
+            ticks.append((x(day), f"{day.day} {MONTHS[day.month - 1][:3]}"))
+    else:
+        year, month = dates[0].year, dates[0].month
+        while datetime.date(year, month, 1).toordinal() <= last:
+            day = datetime.date(year, month, 1)
+            if day.toordinal() >= first and (span <= 730 or month == 1):
+                ticks.append((x(day), f"{MONTHS[month - 1][:3]} {year}" if span <= 730 else str(year)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return {"marks": marks, "ticks": ticks, "lanes": lanes, "height": top + 40, "axis": top + 6}
 
 
 def _json_bytes(data: Any) -> bytes:
@@ -538,11 +665,16 @@ def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> I
     jobs = [[i] for i, page in enumerate(pages) if page.whole_site]
     jobs += [rest[i:i + size] for i in range(0, len(rest), size)]
     _job = (renderer, pages)
+    pool = multiprocessing.get_context("fork").Pool(workers)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_render_job, jobs):
-                yield from chunk
+        for chunk in pool.imap(_render_job, jobs):
+            yield from chunk
     finally:
+        # Closed and joined, never terminated (as `with Pool` does): a worker killed while it holds
+        # the pool's queue lock leaves the pool waiting for that lock forever, so a template error
+        # would hang the build instead of being reported. The workers finish their jobs and exit.
+        pool.close()
+        pool.join()
         _job = None
 
 
@@ -559,7 +691,7 @@ def templates_key(theme: Theme) -> tuple:
 
 
 def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,
-                workers: int = 1, memo: NoMemo = NO_MEMO) -> Iterator[OutputFile]:
+                workers: int = 1, image_cache: Path | None = None, memo: NoMemo = NO_MEMO) -> Iterator[OutputFile]:
     """Every file of the site's plan (plan.py): the ones the memo keeps first, then the others as
     they are rendered.
 
@@ -567,7 +699,7 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     compressed (HTML shrinks to a sixth): the memo holds every page of the site, and the build
     cache reads and writes it whole.
     """
-    renderer = Renderer(model, anchors, theme)
+    renderer = Renderer(model, anchors, theme, image_cache=image_cache)
     plan = site_plan(model, renderer.assets)
     shared = (plan.shared, templates_key(theme))
     same = Same(memo.get("page shared", shared, lambda _: shared))  # the same object while equal: cheap keys

@@ -16,10 +16,12 @@ With a cache folder, a shard is indexed again only when one of its pages changed
 each shard are kept there in one file named by a digest of its pages' paths and bytes, the
 language and the generator's version, checked whole as the build cache's memo is (memo.py's
 `save_kept`, `load_kept`); a file that is not whole is not used, and the shard is indexed afresh.
+
+Pagefind and asyncio are imported when an index is built, not with this module: `check` and
+`--no-search` builds never need them, and they cost every command a tenth of a second.
 """
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 import json
@@ -28,8 +30,6 @@ import shutil
 import time
 import zlib
 from pathlib import Path
-
-from pagefind.service import PagefindService
 
 from . import urls
 from .memo import load_kept, save_kept
@@ -82,6 +82,10 @@ async def _index(pages_root: Path, output: Path, language: str) -> None:
     entry file names every language's metadata, there is one fragment per indexed page, every
     compressed file decompresses to its end, and no file changes between two looks.
     """
+    import asyncio
+
+    from pagefind.service import PagefindService
+
     # The output path must be absolute, or it would land relative to the working directory.
     config = {"force_language": language.split("-")[0], "output_path": str(output)}
     async with PagefindService() as service:
@@ -208,6 +212,8 @@ def _index_shard(folder: Path, paths: list[str], output: Path, language: str) ->
         for path in paths:
             (pages_root / path).parent.mkdir(parents=True, exist_ok=True)
             os.link(folder / path, pages_root / path)
+        import asyncio
+
         asyncio.run(_index(pages_root, output, language))
     except SearchIndexFailed:
         raise

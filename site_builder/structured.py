@@ -21,6 +21,7 @@ def source_url(model: Model, source: Source) -> str:
 
 
 def source_text_url(model: Model, source: Source) -> str:
+    """Where a source's exact text is published, beside its page."""
     return urls.absolute(model.site.base_url, "source_text", source.id)
 
 

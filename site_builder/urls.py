@@ -25,19 +25,31 @@ CLAIMS_JSON = "claims.json"
 CLAIM_REVIEWS = "claim-reviews.json"
 ROBOTS = "robots.txt"
 SITEMAP = "sitemap.xml"
+TIMELINE = "timeline/"
+CLAIMANTS = "claimants/"
+SITE_IMAGE = "share.png"  # the site's card for a shared link
 
 
 def claim(claim_id: str) -> str:
     return f"claims/{claim_id}/"
 
 
-def source(source_id: str) -> str:
-    return f"sources/{source_id}/"
+def share_image(claim_id: str) -> str:
+    """A claim's card for a shared link (Open Graph)."""
+    return f"claims/{claim_id}/share.png"
 
 
 def source_text(source_id: str) -> str:
-    """A source's exact text, beside its page: what the TextPositionSelectors of claims.json count in."""
+    """A source's exact text, which the W3C selectors of claims.json count in."""
     return f"sources/{source_id}/source.txt"
+
+
+def claimant(slug: str) -> str:
+    return f"claimants/{slug}/"
+
+
+def source(source_id: str) -> str:
+    return f"sources/{source_id}/"
 
 
 def verdict(key: str) -> str:
@@ -67,8 +79,10 @@ ROUTES: dict[str, Callable[..., str]] = {
     "sources": _fixed(SOURCES), "verdicts": _fixed(VERDICTS), "tags": _fixed(TAGS),
     "corrections": _fixed(CORRECTIONS), "evidence": _fixed(EVIDENCE), "not_found": _fixed(NOT_FOUND),
     "feed": _fixed(FEED), "claims_json": _fixed(CLAIMS_JSON), "claim_reviews": _fixed(CLAIM_REVIEWS),
-    "robots": _fixed(ROBOTS), "sitemap": _fixed(SITEMAP),
-    "claim": claim, "source": source, "source_text": source_text, "verdict": verdict, "tag": tag, "page": page,
+    "robots": _fixed(ROBOTS), "sitemap": _fixed(SITEMAP), "timeline": _fixed(TIMELINE),
+    "claimants": _fixed(CLAIMANTS), "site_image": _fixed(SITE_IMAGE),
+    "claim": claim, "source": source, "verdict": verdict, "tag": tag, "page": page, "claimant": claimant,
+    "share_image": share_image, "source_text": source_text,
 }
 
 

@@ -15,11 +15,9 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 
 from .errors import Problems
 from .load import SLUG, Loaded, YamlDoc
@@ -40,6 +38,10 @@ from .model import (
 )
 from .resources import builtin
 
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
 SCHEMA_DIR = builtin("schemas")
 RESERVED_PAGE_SLUGS = {"claims", "sources", "verdicts", "tags", "index", "404", "feed", "sitemap",
                        "robots", "static", "pagefind", "corrections", "evidence", "livereload"}
@@ -54,7 +56,11 @@ def _schema(name: str) -> dict:
 
 @functools.cache
 def schema_validator(name: str) -> Draft202012Validator:
-    """jsonschema: the authority, and the source of every error message."""
+    """jsonschema: the authority, and the source of every error message.
+
+    Imported here, not at the top: it is needed only for a file that fails the fast check,
+    and importing it costs every command a tenth of a second."""
+    from jsonschema import Draft202012Validator, FormatChecker
     return Draft202012Validator(_schema(name), format_checker=FormatChecker())
 
 
@@ -303,8 +309,8 @@ def _check_site(doc: YamlDoc | None, problems: Problems) -> Site | None:
 
 def contrast_with_white(colour: str) -> float:
     """WCAG 2 contrast ratio between white text and a #rrggbb background."""
-    def channel(value: int) -> float:
-        c = value / 255
+    def channel(byte: int) -> float:
+        c = byte / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     lum = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)

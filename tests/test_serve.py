@@ -323,9 +323,9 @@ def test_a_burst_of_saves_makes_one_rebuild(site_root: Path) -> None:
 def test_a_template_error_in_the_preview_is_shown_at_its_file_and_line(server: PreviewServer,
                                                                       site_root: Path) -> None:
     text = (PROJECT / "templates" / "claim.html").read_text(encoding="utf-8")
-    line = text[: text.index("<h1>{{ claim.claim }}</h1>")].count("\n") + 1
-    change(server, lambda: _override_template(site_root, "claim.html", "<h1>{{ claim.claim }}</h1>",
-                                              "<h1>{{ claim.claim.nickname }}</h1>"))
+    line = text[: text.index("{{ claim.claim_date }}")].count("\n") + 1
+    change(server, lambda: _override_template(site_root, "claim.html", "{{ claim.claim_date }}",
+                                              "{{ claim.claim_date.nickname }}"))
     settle(server)
     status, _, body = fetch(server, f"/claims/{CLAIM}/")  # fails at run time: the last good page, and where
     panel = html.unescape(overlay(body))

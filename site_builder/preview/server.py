@@ -17,7 +17,7 @@ import webbrowser
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import Problem
+from ..errors import Problem, counted
 from .app import PreviewApp, PreviewHTTPServer
 from .builder import Build, Builder
 from .hub import ReloadHub, State
@@ -206,15 +206,15 @@ class PreviewServer:
         fresh = sorted(warnings - self._warnings) if old.epoch else sorted(warnings)
         self._warnings = warnings
         if result.snapshot is not None:
-            what = (f"{len(result.dirty)} file(s) changed, {len(result.removed)} removed"
+            what = (f"{counted(len(result.dirty), 'file')} changed, {len(result.removed)} removed"
                     if old.snapshot is not None else f"{len(result.snapshot)} files")
             early = "" if early_ms is None else f"edited claim page(s) shown in {early_ms:.0f} ms; "
             say(f"{stamp} {early}built in {elapsed:.0f} ms: {what}"
-                + (f"; {len(warnings)} warning(s)" if warnings else "")
+                + (f"; {counted(len(warnings), 'warning')}" if warnings else "")
                 + ("" if new.epoch != old.epoch else " (nothing to reload)"))
         else:
             errors = problems.errors
-            say(f"{stamp} build failed in {elapsed:.0f} ms: {len(errors)} error(s)"
+            say(f"{stamp} build failed in {elapsed:.0f} ms: {counted(len(errors), 'error')}"
                 + ("; still serving the last good site" if new.snapshot is not None else ""))
             for problem in sorted(set(errors)):
                 say(problem.text())
@@ -222,7 +222,7 @@ class PreviewServer:
         for problem in shown:
             say(problem.text())
         if len(fresh) > len(shown):
-            say(f"... and {len(fresh) - len(shown)} more warning(s): python build.py check lists them")
+            say(f"... and {len(fresh) - len(shown)} more: python build.py check lists them")
 
 
 # --- the command ------------------------------------------------------------------------------------
