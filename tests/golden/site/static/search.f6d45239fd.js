@@ -7,8 +7,13 @@
   var status = document.querySelector("[data-search-status]");
   var input = document.getElementById("site-search");
   if (!list || !status || !input) return;
-  var bundle = new URL(list.getAttribute("data-bundle"), document.baseURI);
-  var base = new URL("../", bundle).pathname;
+  // The index comes in shards (search.py), each a Pagefind index in pagefind/<n>/: the first is
+  // loaded, and Pagefind's multi-index search merges the others into it.
+  var bundles = list.getAttribute("data-bundles").split(" ").map(function (path) {
+    return new URL(path, document.baseURI);
+  });
+  var bundle = bundles[0];
+  var base = new URL("../../", bundle).pathname;
   var engine = null;
   var latest = 0;
 
@@ -73,7 +78,11 @@
 
   say("Loading the search index…");
   import(new URL("pagefind.js", bundle).href).then(function (pagefind) {
-    return pagefind.options({ baseUrl: base }).then(function () { return pagefind; });
+    return pagefind.options({ baseUrl: base }).then(function () {
+      return Promise.all(bundles.slice(1).map(function (shard) {
+        return pagefind.mergeIndex(shard.pathname, { baseUrl: base });
+      }));
+    }).then(function () { return pagefind; });
   }).then(function (pagefind) {
     engine = pagefind;
     var form = input.form;
