@@ -695,7 +695,7 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     """Every file of the site's plan (plan.py): the ones the memo keeps first, then the others as
     they are rendered.
 
-    A page is kept by its key in the plan, with what every page shows and the templates' text,
+    A page is kept by its path and key in the plan, with what every page shows and the templates' text,
     compressed (HTML shrinks to a sixth): the memo holds every page of the site, and the build
     cache reads and writes it whole.
     """
@@ -703,7 +703,8 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     plan = site_plan(model, renderer.assets)
     shared = (plan.shared, templates_key(theme))
     same = Same(memo.get("page shared", shared, lambda _: shared))  # the same object while equal: cheap keys
-    keys = {page.path: Hashed((same, page.key)) for page in plan.pages}
+    # The plan's keys tell a page from its last version; two pages can share one (two claimants of one claim).
+    keys = {page.path: Hashed((same, page.path, page.key)) for page in plan.pages}
     kept = {page.path for page in plan.pages if memo.has("page", keys[page.path])}
     missing = tuple(page for page in plan.pages if page.path not in kept)
     for page in plan.pages:
