@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from . import pipeline
-from .errors import Problems
+from .errors import Problems, visible
+from .write import OutputRefused
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -66,7 +67,12 @@ def _summary(problems: Problems) -> str:
 def cmd_build(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     out = args.out or root / "_site"
-    checked = pipeline.build(root, out, args.base_url, search=not args.no_search)
+    try:
+        checked = pipeline.build(root, out, args.base_url, search=not args.no_search,
+                                 waiting=lambda: print(f"waiting: another build is writing to {out}", file=sys.stderr))
+    except OutputRefused as exc:
+        print(f"build.py: error: {visible(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     _report(checked.problems)
     if not checked.ok:
         print(f"build failed: {_summary(checked.problems)}; {out} was left as it was", file=sys.stderr)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from .errors import Problems
@@ -36,10 +36,29 @@ def _schema(name: str) -> dict:
     return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
+# The schemas write patterns as JSON Schema does (ECMA-262), where `$` is the end of the text;
+# Python's `$` also matches before a final newline, so that "iraq\n" would pass as a slug.
+# Both validators read an unescaped `$` as `\Z` (fastjsonschema does so itself).
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+@functools.cache
+def _whole_text_pattern(pattern: str) -> re.Pattern:
+    return re.compile(_DOLLAR.sub(r"\\Z", pattern))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Any:
+    if validator.is_type(instance, "string") and not _whole_text_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
 @functools.cache
 def schema_validator(name: str) -> Draft202012Validator:
     """jsonschema: the authority, and the source of every error message."""
-    return Draft202012Validator(_schema(name), format_checker=FormatChecker())
+    return _Validator(_schema(name), format_checker=FormatChecker())
 
 
 def _is_date(text: str) -> bool:
@@ -266,10 +285,30 @@ def slugify(text: str) -> str:
 
 # --- the site, the verdicts, the sources ---------------------------------------------------
 
+_HOST = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_BASE_URL = re.compile(rf"https?://{_HOST}(?:\.{_HOST})*(?::[0-9]{{1,5}})?/(?:(?!\.\.?/)[A-Za-z0-9._~%+-]+/)*")
+
+
+def base_url_problem(url: str) -> tuple[str, str] | None:
+    """What is wrong with a base URL, as (what, how to fix), or None when it is an absolute
+    http(s) URL with a host and a clean path ending in / (no user, query, fragment, empty or
+    dot segments: each would send the site's absolute links somewhere else)."""
+    if _BASE_URL.fullmatch(url):
+        return None
+    return ("is not a plain web address of a folder",
+            "write http:// or https://, a host name, and a path of words ending with /, "
+            "such as https://example.org/fact-check/")
+
+
 def _check_site(doc: YamlDoc | None, problems: Problems) -> Site | None:
     if doc is None or not check_schema(doc, "site", problems):
         return None
     d = doc.data
+    wrong = base_url_problem(d["base_url"])
+    if wrong:
+        line, col = doc.where(("base_url",))
+        problems.add(doc.path, line, col, f"'base_url': '{d['base_url']}' {wrong[0]}", wrong[1])
+        return None
     return Site(d["title"], d["description"], d["base_url"], d["language"], d["organisation"]["name"],
                 d["organisation"]["url"], d["default_author"], d.get("contact", ""))
 
@@ -363,7 +402,7 @@ def _check_residue(doc: YamlDoc, seed_id: str, items: list, text: str, problems:
 def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source],
                  problems: Problems) -> Claim | None:
     claim_id = Path(doc.path).stem
-    if not SLUG.match(claim_id):
+    if not SLUG.fullmatch(claim_id):
         problems.add(doc.path, 0, 0, f"the file name '{claim_id}' is not a valid claim id",
                      f"rename the file to {slugify(claim_id) or 'a-slug'}.yaml: lower-case letters, digits and hyphens")
     if not check_schema(doc, "claim", problems):
@@ -492,25 +531,47 @@ def _squash(tag: str) -> str:
     return tag.replace("-", "").rstrip("s")
 
 
+def _one_deletion(tag: str) -> set[str]:
+    """The tag and every text one character shorter: two tags one letter apart share one."""
+    return {tag} | {tag[:i] + tag[i + 1:] for i in range(len(tag))}
+
+
 def _check_tag_spellings(claims: list[Claim], loaded: Loaded, problems: Problems) -> None:
-    """Warn when one tag is spelled two ways (kataib-hezbollah and kataeb-hezbollah, iraq and iraqs)."""
+    """Warn when one tag is spelled two ways (kataib-hezbollah and kataeb-hezbollah, iraq and iraqs).
+
+    Two tags are alike when they are the same without hyphens and a final s, or when they are
+    one letter apart (added, dropped, changed or swapped) and 88% alike. Candidates are found
+    through a table of each tag's one-letter deletions, so the time grows with the number of
+    tags, not with its square; a tag is compared with the more common tags only.
+    """
     uses: dict[str, list[Claim]] = {}
     for claim in claims:
         for tag in claim.tags:
             uses.setdefault(tag, []).append(claim)
     tags = sorted(uses, key=lambda t: (-len(uses[t]), t))
+    rank = {tag: i for i, tag in enumerate(tags)}
+    by_key: dict[str, list[str]] = {}  # a squashed tag or a deletion, to the tags that have it, most used first
+    for tag in tags:
+        by_key.setdefault("=" + _squash(tag), []).append(tag)
+        for key in _one_deletion(tag):
+            by_key.setdefault("-" + key, []).append(tag)
     docs = {doc.path: doc for doc in loaded.claims}
-    for i, rare in enumerate(tags):
-        for common in tags[:i]:
-            similar = difflib.SequenceMatcher(None, rare, common).ratio() >= 0.88
-            if _squash(rare) == _squash(common) or (similar and len(rare) > 5):
-                for claim in uses[rare]:
-                    doc = docs[claim.path]
-                    line, col = doc.where(("tags", list(claim.tags).index(rare)))
-                    problems.add(claim.path, line, col,
-                                 f"the tag '{rare}' looks like '{common}', used by {len(uses[common])} claim(s)",
-                                 f"use '{common}' if they are the same thing", severity="warning")
-                break
+    for rare in tags:
+        candidates = {t for t in by_key["=" + _squash(rare)] if rank[t] < rank[rare]}
+        if len(rare) > 5:
+            for key in _one_deletion(rare):
+                candidates.update(t for t in by_key["-" + key] if rank[t] < rank[rare])
+        alike = [t for t in sorted(candidates, key=rank.__getitem__)
+                 if _squash(t) == _squash(rare) or difflib.SequenceMatcher(None, rare, t).ratio() >= 0.88]
+        if not alike:
+            continue
+        common = alike[0]
+        for claim in uses[rare]:
+            doc = docs[claim.path]
+            line, col = doc.where(("tags", list(claim.tags).index(rare)))
+            problems.add(claim.path, line, col,
+                         f"the tag '{rare}' looks like '{common}', used by {len(uses[common])} claim(s)",
+                         f"use '{common}' if they are the same thing", severity="warning")
 
 
 # --- content pages ---------------------------------------------------------------------------
@@ -538,7 +599,7 @@ def _check_transparency_pages(pages: list[ContentPage], site: Site | None, probl
 def _check_page(page: Any, problems: Problems) -> ContentPage | None:
     meta = page.meta.data if isinstance(page.meta.data, dict) else {}
     line, col = page.meta.where(())
-    if not SLUG.match(page.slug) or page.slug in RESERVED_PAGE_SLUGS:
+    if not SLUG.fullmatch(page.slug) or page.slug in RESERVED_PAGE_SLUGS:
         problems.add(page.path, 0, 0, f"the page name '{page.slug}' cannot be used",
                      "name pages with lower-case words and hyphens, other than " + ", ".join(sorted(RESERVED_PAGE_SLUGS)))
         return None
