@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import pipeline
-from .errors import Problems, visible
+from .errors import Problems, os_problem, visible
 from .write import OutputRefused
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -115,14 +115,18 @@ COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": c
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    if not args.root.is_dir():
-        print(f"build.py: error: --root {args.root} is not a folder (give the folder holding content/ and seeds/)",
-              file=sys.stderr)
-        return EXIT_USAGE
     try:
+        if not args.root.is_dir():
+            print(f"build.py: error: --root {visible(str(args.root))} is not a folder "
+                  "(give the folder holding content/ and seeds/)", file=sys.stderr)
+            return EXIT_USAGE
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the output was piped into a command that stopped reading (head)
         sys.stderr.close()
+        return EXIT_CONTENT
+    except OSError as exc:  # the stages report the failures they expect; this is for the rest
+        path, what, fix = os_problem(exc)
+        print(f"{visible(path)}: error: {what} ({fix})", file=sys.stderr)
         return EXIT_CONTENT

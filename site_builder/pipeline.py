@@ -15,7 +15,7 @@ from .render import OutputFile, TemplateFailed, Theme, render_site, stream_site
 from .search import SearchIndexFailed, index_site
 from .structured import lint_claim_review
 from .validate import base_url_problem, validate
-from .write import OutputBusy, check_output, output_lock, write_site
+from .write import OutputBusy, check_output, output_lock, remove_leftovers, write_site
 
 
 @dataclass
@@ -76,6 +76,7 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
                                    *theme.template_dirs, *theme.static_dirs])
     try:
         with output_lock(Path(out), waiting):
+            remove_leftovers(Path(out))
             return _build_locked(root, Path(out), theme, base_url, search)
     except OSError as exc:
         problems = Problems()

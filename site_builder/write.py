@@ -117,22 +117,23 @@ def output_lock(out: Path, waiting: Callable[[], None] | None = None, wait: floa
             os.close(fd)
 
 
-def _leftovers(out: Path) -> list[Path]:
-    """Work folders of earlier builds of `out` that were killed; call only while holding its lock."""
+def remove_leftovers(out: Path) -> None:
+    """Remove the work folders of earlier builds of `out` that were killed; only while holding its lock."""
+    out = Path(os.path.abspath(out))
     prefixes = (f".{out.name}.building-", f".{out.name}.old-")
-    return sorted(out.parent / name for name in os.listdir(out.parent) if name.startswith(prefixes))
+    for name in sorted(os.listdir(out.parent)):
+        if name.startswith(prefixes):
+            shutil.rmtree(out.parent / name, ignore_errors=True)
 
 
 def write_site(files: Iterable[OutputFile], out: Path, finish: Callable[[Path], None] | None = None) -> None:
     """Write every file into a new tree, then swap it for `out` in one step.
 
     `finish`, if given, runs on the new tree before the swap (the search index is built there);
-    if it raises, the old site stays. The caller holds `output_lock(out)` and has passed
-    `check_output`. Any OSError leaves the old site and no work folder behind.
+    if it raises, the old site stays. The caller holds `output_lock(out)`, has passed
+    `check_output` and has removed the leftovers. Any OSError leaves the old site and no work folder behind.
     """
     out = Path(out).absolute()
-    for stale in _leftovers(out):
-        shutil.rmtree(stale, ignore_errors=True)
     fresh = out.parent / f".{out.name}.building-{os.getpid()}"
     fresh.mkdir()
     try:
