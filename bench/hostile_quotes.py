@@ -19,13 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from site_builder.anchor import MAX_QUOTE_PARTS, SourceIndex, anchor_excerpt  # noqa: E402
-from site_builder.errors import Problems  # noqa: E402
-from site_builder.model import Claim, Excerpt, Source  # noqa: E402
+from site_builder.anchor import MAX_QUOTE_PARTS, SourceIndex, anchor_excerpt
+from site_builder.errors import Problems
+from site_builder.model import Claim, Excerpt, Source
 
-WORDS = ("the of and to in a is that for it as was with be by on not he this are or his from at which but have an "
-         "they you were her she there been one all we their has would when if so no will more about out up said "
-         "fighters border iraq syria militia government forces reported minister").split()
+WORDS = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on", "not", "he", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an", "they", "you", "were", "her", "she", "there", "been", "one", "all", "we", "their", "has", "would", "when", "if", "so", "no", "will", "more", "about", "out", "up", "said", "fighters", "border", "iraq", "syria", "militia", "government", "forces", "reported", "minister"]
 
 
 def prose(size: int, rng: random.Random) -> str:

@@ -307,16 +307,16 @@ def _read(root: Path, file: Path, limit: int, problems: Problems) -> bytes | Non
     except OSError as exc:
         problems.add(rel, 0, 0, *_cannot_read(exc))
         return None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
+        if info.st_size > limit and stat.S_ISREG(info.st_mode):
+            problems.add(rel, 0, 0, f"is {info.st_size:,} bytes, over the limit of {limit:,}", "split it, or shorten it")
+        else:
             kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
             problems.add(rel, 0, 0, f"is {kind}, where a file was expected", "replace it with a file")
-            return None
-        if info.st_size > limit:
-            problems.add(rel, 0, 0, f"is {info.st_size:,} bytes, over the limit of {limit:,}",
-                         "split it, or shorten it")
-            return None
+        return None
+    with os.fdopen(fd, "rb") as handle:
         try:
             data = handle.read(limit + 1)  # a file that grows while it is read stops at the limit
         except OSError as exc:

@@ -1,6 +1,7 @@
 """A build killed at any moment leaves the last good site or the new complete one, never a mix."""
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -8,8 +9,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-import os
 
 from conftest import PROJECT, run_cli
 
