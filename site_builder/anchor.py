@@ -32,6 +32,8 @@ MIN_SUGGESTION_SCORE = 72  # below this similarity (0-100), nothing close is off
 MAX_QUOTE_PARTS = 20
 MAX_FIRST_PART_PLACES = 20_000
 SUGGESTION_PROBE = 64  # characters of a missing part that the "did you mean" search looks for
+SUGGESTION_SCAN = 200_000  # characters of a seed searched whole for it; in longer seeds, ...
+SUGGESTION_PLACES = 50  # ... only around this many places of the part's rarest word
 
 # One character for another: every quotation mark becomes ", every dash -.
 _QUOTES = "'\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4\"\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u2039\u203a"
@@ -300,26 +302,55 @@ class SourceIndex:
     def _closest_window(self, part: str) -> tuple[int, int] | None:
         """The normalised span most like the part, or None when nothing reaches the minimum score.
 
-        rapidfuzz's search costs the text's length times the square of the part's, so a part
-        longer than SUGGESTION_PROBE is looked for by its first and its last SUGGESTION_PROBE
-        characters, and the window of its length that either finds is scored whole.
+        rapidfuzz's search costs the length of the text searched times the square of the
+        part's, so the work is bounded twice: a part longer than SUGGESTION_PROBE is looked for
+        by its first and its last SUGGESTION_PROBE characters, and the window of its length that
+        either finds is scored whole; in a text longer than SUGGESTION_SCAN only the stretches
+        around the first places of the part's rarest long word are searched.
         """
         text = self.norm.text
-        if len(part) <= SUGGESTION_PROBE:
-            found = fuzz.partial_ratio_alignment(part, text, score_cutoff=MIN_SUGGESTION_SCORE)
-            return None if found is None else (found.dest_start, max(found.dest_end, found.dest_start + 1))
-        windows = []
-        head = fuzz.partial_ratio_alignment(part[:SUGGESTION_PROBE], text, score_cutoff=MIN_SUGGESTION_SCORE)
-        if head is not None:
-            windows.append((head.dest_start, min(len(text), head.dest_start + len(part))))
-        tail = fuzz.partial_ratio_alignment(part[-SUGGESTION_PROBE:], text, score_cutoff=MIN_SUGGESTION_SCORE)
-        if tail is not None:
-            windows.append((max(0, tail.dest_end - len(part)), tail.dest_end))
-        scored = [(fuzz.ratio(part, text[a:b]), a, b) for a, b in windows if a < b]
-        best = max(scored, default=None)
+        whole = len(text) <= SUGGESTION_SCAN
+        stretches = [(0, len(text))] if whole else _stretches_around_rarest_word(text, part)
+        scored = []
+        for lo, hi in stretches:
+            stretch = text[lo:hi]
+            probes = [(part, 0)] if len(part) <= SUGGESTION_PROBE else [(part[:SUGGESTION_PROBE], 0),
+                                                                      (part[-SUGGESTION_PROBE:], 1)]
+            for probe, from_end in probes:
+                found = fuzz.partial_ratio_alignment(probe, stretch, score_cutoff=MIN_SUGGESTION_SCORE)
+                if found is None:
+                    continue
+                if probe is part:
+                    scored.append((found.score, lo + found.dest_start, lo + max(found.dest_end, found.dest_start + 1)))
+                    continue
+                a = lo + (found.dest_end - len(part) if from_end else found.dest_start)
+                a = max(0, a)
+                b = min(len(text), a + len(part))
+                if a < b:
+                    scored.append((fuzz.ratio(part, text[a:b]), a, b))
+        best = max(scored, key=lambda t: (t[0], -t[1]), default=None)
         if best is None or best[0] < MIN_SUGGESTION_SCORE:
             return None
         return best[1], best[2]
+
+
+def _stretches_around_rarest_word(text: str, part: str) -> list[tuple[int, int]]:
+    """Stretches of the text where the part could stand: around the first SUGGESTION_PLACES places
+    of its rarest word (of its longest few), each as long as the part and a probe either side."""
+    words = sorted(set(re.findall(r"\w{3,}", part)), key=lambda w: (-len(w), w))[:8]
+    counted = [(text.count(word), word) for word in words]
+    found = [(count, word) for count, word in counted if count]
+    if not found:
+        return []
+    _count, word = min(found)
+    offset = part.index(word)
+    stretches = []
+    place = text.find(word)
+    while place != -1 and len(stretches) < SUGGESTION_PLACES:
+        lo = max(0, place - offset - SUGGESTION_PROBE)
+        stretches.append((lo, min(len(text), place - offset + len(part) + SUGGESTION_PROBE)))
+        place = text.find(word, place + 1)
+    return stretches
 
 
 def _word_edges(text: str, near: int, pattern: str, before: bool, words: int = 3) -> list[int]:

@@ -1,6 +1,7 @@
 """Finding quotes in their sources: harmless typography forgiven, changed words refused."""
 from __future__ import annotations
 
+import random
 import tracemalloc
 from functools import cache
 
@@ -330,3 +331,13 @@ def test_a_large_seed_takes_a_few_bytes_a_character_to_index() -> None:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak / len(text) < 40  # lists of int objects took over 120
+
+
+def test_a_misquote_in_a_seed_of_megabytes_still_gets_its_did_you_mean() -> None:
+    rng = random.Random(3)
+    words = "the fighters crossed border militia said minister reported forces government of and".split()
+    text = "\n".join(" ".join(rng.choice(words) for _ in range(60)) for _ in range(8000))
+    text = text[:1_500_000] + "\nThe commander of the Badr Organisation told reporters on Sunday that no unit had moved.\n"
+    found, problems = anchor(_seed(text), "The commander of the Badr Organization told reporters on Sunday")
+    assert found is None
+    assert "did you mean" in problems.items[0].detail and "Badr Organisation told reporters" in problems.items[0].detail
