@@ -33,7 +33,7 @@ MAX_QUOTE_PARTS = 20
 MAX_FIRST_PART_PLACES = 20_000
 SUGGESTION_PROBE = 64  # characters of a missing part that the "did you mean" search looks for
 SUGGESTION_SCAN = 200_000  # characters of a seed searched whole for it; in longer seeds, ...
-SUGGESTION_PLACES = 50  # ... only around this many places of the part's rarest word
+SUGGESTION_PLACES = 50  # ... only around this many places of the part's rarest run of words
 
 # One character for another: every quotation mark becomes ", every dash -.
 _QUOTES = "'\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4\"\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u2039\u203a"
@@ -306,11 +306,11 @@ class SourceIndex:
         part's, so the work is bounded twice: a part longer than SUGGESTION_PROBE is looked for
         by its first and its last SUGGESTION_PROBE characters, and the window of its length that
         either finds is scored whole; in a text longer than SUGGESTION_SCAN only the stretches
-        around the first places of the part's rarest long word are searched.
+        around the first places of the part's rarest run of words are searched.
         """
         text = self.norm.text
         whole = len(text) <= SUGGESTION_SCAN
-        stretches = [(0, len(text))] if whole else _stretches_around_rarest_word(text, part)
+        stretches = [(0, len(text))] if whole else _stretches_around_rarest_words(text, part)
         scored = []
         for lo, hi in stretches:
             stretch = text[lo:hi]
@@ -334,22 +334,26 @@ class SourceIndex:
         return best[1], best[2]
 
 
-def _stretches_around_rarest_word(text: str, part: str) -> list[tuple[int, int]]:
+def _stretches_around_rarest_words(text: str, part: str) -> list[tuple[int, int]]:
     """Stretches of the text where the part could stand: around the first SUGGESTION_PLACES places
-    of its rarest word (of its longest few), each as long as the part and a probe either side."""
-    words = sorted(set(re.findall(r"\w{3,}", part)), key=lambda w: (-len(w), w))[:8]
-    counted = [(text.count(word), word) for word in words]
-    found = [(count, word) for count, word in counted if count]
+    of the rarest of a dozen runs of three words of the part (and of its longest words), each
+    stretch as long as the part and a probe either side. A misquote leaves most runs intact."""
+    words = part.split()
+    runs = [" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))]
+    step = max(1, len(runs) // 12)
+    candidates = set(runs[::step]) | set(sorted(words, key=lambda w: (-len(w), w))[:4])
+    counted = sorted((text.count(run), run) for run in candidates if len(run) >= 3)
+    found = [(count, run) for count, run in counted if count]
     if not found:
         return []
-    _count, word = min(found)
-    offset = part.index(word)
+    _count, run = found[0]
+    offset = part.index(run)
     stretches = []
-    place = text.find(word)
+    place = text.find(run)
     while place != -1 and len(stretches) < SUGGESTION_PLACES:
         lo = max(0, place - offset - SUGGESTION_PROBE)
         stretches.append((lo, min(len(text), place - offset + len(part) + SUGGESTION_PROBE)))
-        place = text.find(word, place + 1)
+        place = text.find(run, place + 1)
     return stretches
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -239,3 +242,46 @@ def test_running_out_of_memory_is_a_message_not_a_traceback(site_root: Path, tmp
     assert "Traceback" not in result.stderr
     assert "error: the build ran out of memory (give it more memory" in result.stderr, result.stderr[-2000:]
     assert not out.exists()
+
+
+def _page(port: int) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+    except OSError:
+        return 0, ""
+
+
+def _until(condition, limit: float = 120) -> bool:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_preview_shows_a_link_loop_in_its_overlay_and_keeps_serving(site_root: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    preview = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "serve", "--root", str(site_root),
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _until(lambda: _page(port)[0] == 200), "the preview did not start"
+        claims = site_root / "content" / "claims"
+        os.symlink(claims / "b.yaml", claims / "a.yaml")
+        os.symlink(claims / "a.yaml", claims / "b.yaml")
+        assert _until(lambda: all(text in _page(port)[1] for text in
+                                  ("content/claims/a.yaml", "is a symbolic link that leads back to itself")))
+        status, body = _page(port)
+        assert status == 200 and "Traceback" not in body
+        (claims / "a.yaml").unlink()
+        (claims / "b.yaml").unlink()
+        assert _until(lambda: "leads back to itself" not in _page(port)[1])
+        assert preview.poll() is None
+    finally:
+        preview.terminate()
+        preview.wait(timeout=30)
