@@ -23,7 +23,11 @@ JSON_BREAKOUT = '</script><script>alert(1)</script><!--'
 
 BASE = """\
 claim: "{claim}"
-claimant: "{claimant}"
+claimant:
+  name: "{claimant}"
+  kind: person
+  role: "{claimant}"
+  affiliation: "{claimant}"
 claim_date: 2024-12-02
 verdict: conflicting
 summary: "{summary}"
@@ -394,7 +398,8 @@ def test_a_base_url_that_is_not_a_plain_folder_address_is_refused(site_root: Pat
     assert not (site_root / "_site").exists()
 
 
-@pytest.mark.parametrize("url", [u.encode().decode("unicode_escape") for u in BAD_BASE_URLS if "\\u0000" not in u])
+@pytest.mark.parametrize("url", [u.encode().decode("unicode_escape") for u in BAD_BASE_URLS
+                                 if "\\u0000" not in u and u != "https://example.org"])  # a missing final / is added
 def test_a_base_url_given_on_the_command_line_is_checked_the_same(site_root: Path, url: str) -> None:
     result = run_cli("build", "--root", str(site_root), "--no-search", "--base-url", url)
     assert result.code == 1 and "--base-url: error: " in result.err and "is not a plain web address" in result.err

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import filecmp
 import re
+import shlex
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -196,8 +198,10 @@ def test_changed_seed_bytes_fail_with_both_digests_and_the_pin_command(site_root
     result = run_cli("check", "--root", str(site_root))
     assert result.code == 1
     assert "80972208ebe597381056746d5aad05eb18928d807fb47567b8f27b74d2b1090b" in result.err
-    assert "python build.py pin 003_a0ba19a7bca5e600" in result.err
-    assert run_cli("pin", "003_a0ba19a7bca5e600", "--root", str(site_root)).code == 0
+    # The hint is the command as the user called it, with their --root: pasted, it works.
+    hinted = re.search(r"re-pin it: (.+)\)$", result.err, re.M)
+    assert hinted and hinted.group(1) == f"python {PROJECT / 'build.py'} pin 003_a0ba19a7bca5e600 --root {site_root}"
+    assert subprocess.run(shlex.split(hinted.group(1)), capture_output=True).returncode == 0
     assert "80972208ebe5" not in (site_root / "seeds" / "sources.yaml").read_text(encoding="utf-8")
 
 
@@ -240,7 +244,7 @@ def test_a_change_behind_a_linked_claims_folder_rebuilds(site_root: Path) -> Non
     claims.symlink_to(kept, target_is_directory=True)
     assert run_cli("build", "--root", str(site_root)).code == 0
     claim = kept / "assad-asked-iraq-for-reinforcements.yaml"
-    claim.write_text(claim.read_text(encoding="utf-8").replace("claimant: ", "claimant: Edited, ", 1), encoding="utf-8")
+    claim.write_text(claim.read_text(encoding="utf-8").replace('  name: "', '  name: "Edited, ', 1), encoding="utf-8")
     again = run_cli("build", "--root", str(site_root))
     assert "built 15 claims" in again.out
     page = site_root / "_site" / "claims" / "assad-asked-iraq-for-reinforcements" / "index.html"
@@ -295,7 +299,7 @@ def _override_claim_template(site_root: Path, old: str, new: str) -> int:
 def test_a_template_failing_at_run_time_is_reported_at_its_line_and_the_site_is_kept(site_root: Path) -> None:
     assert run_cli("build", "--root", str(site_root)).code == 0
     before = (site_root / "_site" / "index.html").read_bytes()
-    line = _override_claim_template(site_root, "{{ claim.claimant }}", "{{ claim.claimant.nickname }}")
+    line = _override_claim_template(site_root, "{{ claim.claim_date }}", "{{ claim.claim_date.nickname }}")
     result = run_cli("build", "--root", str(site_root))
     assert result.code == 1 and "Traceback" not in result.err
     assert f"templates/claim.html:{line}: error: the template failed: UndefinedError:" in result.err
@@ -314,7 +318,7 @@ def test_a_template_failing_in_a_forked_worker_is_reported_the_same_way(site_roo
     from site_builder import render
 
     monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
-    line = _override_claim_template(site_root, "{{ claim.claimant }}", "{{ claim.claimant.nickname }}")
+    line = _override_claim_template(site_root, "{{ claim.claim_date }}", "{{ claim.claim_date.nickname }}")
     checked = pipeline.build(site_root, site_root / "_site", search=False)
     assert [(p.path, p.line) for p in checked.problems.errors] == [("templates/claim.html", line)]
     assert not (site_root / "_site").exists()
