@@ -243,7 +243,7 @@ class SourceIndex:
         """
         text = self.norm.text
         last = [(-1, -1)] * len(parts)  # for each part: (searched from, found at)
-        placements = []
+        placements: list[tuple[tuple[int, int], ...]] = []
         deepest = 0
         starts = 0
         start = text.find(parts[0])
@@ -348,7 +348,7 @@ def _stretches_around_rarest_words(text: str, part: str) -> list[tuple[int, int]
         return []
     _count, run = found[0]
     offset = part.index(run)
-    stretches = []
+    stretches: list[tuple[int, int]] = []
     place = text.find(run)
     while place != -1 and len(stretches) < SUGGESTION_PLACES:
         lo = max(0, place - offset - SUGGESTION_PROBE)
