@@ -201,7 +201,7 @@ class _Walk:
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_DEEP_BLOCK = re.compile(r"^[ \t?-]{%d}" % MAX_YAML_DEPTH, re.M)
+_DEEP_BLOCK = re.compile(rf"^[ \t?-]{{{MAX_YAML_DEPTH}}}", re.M)
 
 
 def _too_deep(text: str) -> tuple[int, int] | None:
@@ -485,11 +485,10 @@ def load_site(root: Path) -> tuple[Loaded, Problems]:
         if file.suffix == ".yml":
             problems.add(rel, 0, 0, "claim files end in .yaml", f"rename it to {file.stem}.yaml")
             continue
-        if file.suffix != ".yaml":
-            if not file.is_dir():
-                problems.add(rel, 0, 0, "is not a claim file", "claim files are named <id>.yaml; move other files elsewhere",
-                             severity="warning")
-                continue
+        if file.suffix != ".yaml" and not file.is_dir():
+            problems.add(rel, 0, 0, "is not a claim file", "claim files are named <id>.yaml; move other files elsewhere",
+                         severity="warning")
+            continue
         doc = load_yaml_file(root, file, problems)
         if doc is not None:
             claims.append(doc)

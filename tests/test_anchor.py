@@ -335,7 +335,7 @@ def test_a_large_seed_takes_a_few_bytes_a_character_to_index() -> None:
 
 def test_a_misquote_in_a_seed_of_megabytes_still_gets_its_did_you_mean() -> None:
     rng = random.Random(3)
-    words = "the fighters crossed border militia said minister reported forces government of and".split()
+    words = ["the", "fighters", "crossed", "border", "militia", "said", "minister", "reported", "forces", "of"]
     text = "\n".join(" ".join(rng.choice(words) for _ in range(60)) for _ in range(8000))
     text = text[:1_500_000] + "\nThe commander of the Badr Organisation told reporters on Sunday that no unit had moved.\n"
     found, problems = anchor(_seed(text), "The commander of the Badr Organization told reporters on Sunday")
