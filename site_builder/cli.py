@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, pipeline
-from .errors import Problems, os_problem, visible
+from .errors import Problems, counted, os_problem, visible
 from .write import OutputRefused
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -143,7 +143,7 @@ def _report(problems: Problems, invocation: Invocation, fmt: str = "text") -> No
 
 
 def _summary(problems: Problems) -> str:
-    return f"{len(problems.errors)} error(s), {len(problems.warnings)} warning(s)"
+    return f"{counted(len(problems.errors), 'error')}, {counted(len(problems.warnings), 'warning')}"
 
 
 def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
@@ -163,7 +163,7 @@ def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
         print(f"{out} is up to date: nothing changed since the last build")
         return EXIT_OK
     model = checked.model
-    print(f"built {len(model.claims)} claims, {len(model.sources)} sources into {out}")
+    print(f"built {counted(len(model.claims), 'claim')}, {counted(len(model.sources), 'source')} into {out}")
     return EXIT_OK
 
 

@@ -147,3 +147,8 @@ def os_problem(exc: OSError, root: Path | None = None) -> tuple[str, str, str]:
         path = display_path(root, path)
     what = (exc.strerror or str(exc)).lower()
     return path or "(output)", what, _OS_HINTS.get(exc.errno or 0, "check the path and try again")
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 claim', '2 claims': a count in words a person would write."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

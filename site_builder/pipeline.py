@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import build_cache
+from . import build_cache, share
 from .anchor import Anchor, anchor_claims
 from .errors import Problems, display_path, os_problem
 from .load import YamlDoc, load_site
@@ -17,6 +17,8 @@ from .search import SearchIndexFailed, index_site
 from .structured import lint_claim_review
 from .validate import base_url_problem, validate
 from .write import OutputBusy, check_output, output_lock, remove_leftovers, write_site
+
+SHARE_IMAGE_CACHE = Path(".cache") / "site-builder" / "share-images"  # in the root, beside the build record
 
 
 @dataclass
@@ -56,6 +58,11 @@ def check(root: Path, base_url: str | None = None) -> Checked:
     for claim in model.claims:
         for _field, message, hint in lint_claim_review(model, claim):
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
+        card_text = " ".join([claim.reviewed, *(p.name for p in claim.claimants), *(p.role for p in claim.claimants)])
+        if not share.RTL_SHAPED and share.needs_rtl(card_text):
+            problems.add(claim.path, claim.line, 0, "the share image cannot shape right-to-left text on this machine: "
+                         "its Arabic letters will be drawn unjoined",
+                         "install libfribidi0 (Debian) or fribidi, which Pillow's raqm layout needs", severity="warning")
     return Checked(problems, model, anchors)
 
 
@@ -124,7 +131,8 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
     try:
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
         # Files are written as they come, while the workers render the next ones.
-        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1)
+        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1,
+                            image_cache=Path(root) / SHARE_IMAGE_CACHE)
         write_site(files, out, finish=(lambda tree: index_site(tree, language)) if search else None)
     except TemplateFailed as exc:
         checked.problems.add(display_path(root, exc.filename), exc.line, 0, exc.message,

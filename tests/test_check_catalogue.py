@@ -218,7 +218,7 @@ def test_one_run_reports_every_mistake_in_every_file_sorted(site_root: Path) -> 
         "content/claims/c-third.yaml:9:13", "content/claims/c-third.yaml:14:12",
         "content/claims/d-fourth.yaml:8:12"]
     assert "the quote is not in seeds/002_a4831d323f0df05e.txt" in errors[-1], errors[-1]
-    assert result.err.rstrip().endswith("check failed: 5 error(s), 0 warning(s)")
+    assert result.err.rstrip().endswith("check failed: 5 errors, 0 warnings")
 
 
 def test_a_typo_does_not_hide_a_misquote_in_the_same_file(site_root: Path) -> None:
