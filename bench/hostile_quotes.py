@@ -44,6 +44,7 @@ def seeds(size: int) -> dict[str, str]:
     return {
         "prose": text,
         "one line of prose": text.replace("\n", " "),
+        "prose with no sentence end": text.replace("\n", " ").replace(".", ""),
         "one letter": "a" * size,
         "one letter, lines of 80": ("a" * 79 + "\n") * (size // 80),
         "prose, not NFC": text.replace("e", "e\u0301"),

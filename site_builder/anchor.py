@@ -373,6 +373,7 @@ PARAPHRASE_FROM = 0.4
 MIN_SHARED_WORDS = 2
 MIN_SUBSTANCE = 0.3
 MAX_SUGGESTION_QUOTE = 1_000  # characters of a missing quote that the search for a suggestion reads
+MAX_PASSAGE = 2 * MAX_SUGGESTION_QUOTE  # characters of a sentence compared with it at once
 MIN_SIMILARITY = 0.45
 
 
@@ -446,8 +447,10 @@ class Passages:
         cuts = sorted({0, len(text)} | {m.end() for m in re.finditer("\n", text)}
                       | {m.end() for m in _SENTENCE_END.finditer(text)}
                       | {b for r in index.residue for b in (r.start, r.end)})
-        self.spans = [(a, b) for a, b in itertools.pairwise(cuts)
-                      if text[a:b].strip() and not index.residue_lines(a, b)]
+        # A "sentence" longer than MAX_PASSAGE (a text with no stops) is taken in pieces of that
+        # length, so that what a suggestion compares does not grow with the seed.
+        pieces = [(lo, min(b, lo + MAX_PASSAGE)) for a, b in itertools.pairwise(cuts) for lo in range(a, b, MAX_PASSAGE)]
+        self.spans = [(a, b) for a, b in pieces if text[a:b].strip() and not index.residue_lines(a, b)]
         self.postings: dict[str, list[int]] = {}  # each word: the sentences that have it
         norm, starts = index.norm.text.lower(), index.norm.starts
         for i, (a, b) in enumerate(self.spans):  # the words of the source's normalised text, as a quote's
