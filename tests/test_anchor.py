@@ -414,3 +414,13 @@ def test_a_misquote_in_a_seed_of_megabytes_still_gets_its_did_you_mean() -> None
     found, problems = anchor(_seed(text), "The commander of the Badr Organization told reporters on Sunday")
     assert found is None
     assert "did you mean" in problems.items[0].detail and "Badr Organisation told reporters" in problems.items[0].detail
+
+
+def test_a_misquote_in_a_seed_without_sentence_ends_gets_its_did_you_mean_from_a_piece() -> None:
+    rng = random.Random(5)
+    words = ["the", "fighters", "crossed", "border", "militia", "said", "minister", "reported", "forces", "of"]
+    filler = " ".join(rng.choice(words) for _ in range(60_000))  # one "sentence" of 400,000 characters
+    text = filler + " the commander of the Badr Organisation told reporters on Sunday that no unit had moved " + filler
+    found, problems = anchor(_seed(text), "The commander of the Badr Organization told reporters on Sunday")
+    assert found is None
+    assert "Badr Organisation told reporters" in problems.items[0].detail
