@@ -15,6 +15,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__, pipeline
 from .errors import Problems, counted, os_problem, visible
@@ -52,7 +53,7 @@ class Invocation:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; say what to do
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; say what to do
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
@@ -163,6 +164,7 @@ def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
         print(f"{out} is up to date: nothing changed since the last build")
         return EXIT_OK
     model = checked.model
+    assert model is not None, "a build that did its work has the model"
     print(f"built {counted(len(model.claims), 'claim')}, {counted(len(model.sources), 'source')} into {out}")
     return EXIT_OK
 

@@ -18,16 +18,14 @@ import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
 from .errors import Problems, os_problem
 
-try:  # libyaml's C parser is several times faster; the pure-Python one is the fallback.
-    from yaml import CSafeLoader as _YamlLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _YamlLoader
+# libyaml's C parser is several times faster; the pure-Python one is the fallback (PyYAML built without libyaml).
+_YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Limits on untrusted input; SECURITY.md lists them.
 MAX_YAML_BYTES = 1_000_000
@@ -140,7 +138,7 @@ class _Walk:
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self.scalar(node, path)
+        return self.scalar(cast(yaml.ScalarNode, node), path)  # the only other kind of node
 
     def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict:
         out: dict = {}
@@ -219,7 +217,7 @@ def _too_deep(text: str) -> tuple[int, int] | None:
         for event in yaml.parse(text, Loader=_YamlLoader):
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
-                if depth > MAX_YAML_DEPTH:
+                if depth > MAX_YAML_DEPTH and event.start_mark is not None:  # the parser marks every event
                     return event.start_mark.line + 1, event.start_mark.column + 1
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1

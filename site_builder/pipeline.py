@@ -125,7 +125,7 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
     if problems is not None:
         return Checked(problems, up_to_date=True)
     checked = check(root, base_url)
-    if not checked.ok:
+    if checked.model is None or not checked.ok:
         return checked
     language = checked.model.site.language
     try:

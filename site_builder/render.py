@@ -398,9 +398,10 @@ class Renderer:
         dense = len(sources) <= MATRIX_MAX_SOURCES
         rows = []
         for claim in self.model.claims:
-            cited = {}
+            cited: dict[str, list[str]] = {}
             for e in claim.evidence:
                 cited.setdefault(e.source, []).append(e.stance)
+            cells: list[list[Any]]
             if dense:
                 cells = [[(st, cited[s.id].count(st)) for st, _ in STANCES if st in cited.get(s.id, ())]
                          for s in sources]
@@ -671,11 +672,16 @@ def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> I
     jobs = [[i] for i, page in enumerate(pages) if page.whole_site]
     jobs += [rest[i:i + size] for i in range(0, len(rest), size)]
     _job = (renderer, pages)
+    pool = multiprocessing.get_context("fork").Pool(workers)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_render_job, jobs):
-                yield from chunk
+        for chunk in pool.imap(_render_job, jobs):
+            yield from chunk
     finally:
+        # Closed and joined, never terminated (as `with Pool` does): a worker killed while it holds
+        # the pool's queue lock leaves the pool waiting for that lock forever, so a template error
+        # would hang the build instead of being reported. The workers finish their jobs and exit.
+        pool.close()
+        pool.join()
         _job = None
 
 

@@ -9,18 +9,18 @@ Pagefind's service answers "written" before its files are all on disk, and stopp
 service then cuts them short. So the service is kept running until the index is whole: the
 entry file names every language's metadata, there is one fragment per indexed page, every
 compressed file decompresses to its end, and no file changes between two looks.
+
+Pagefind and asyncio are imported when an index is built, not with this module: `check` and
+`--no-search` builds never need them, and they cost every command a tenth of a second.
 """
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 import os
 import time
 import zlib
 from pathlib import Path
-
-from pagefind.service import PagefindService
 
 WHOLE_WAIT = 60.0  # seconds to wait for Pagefind's files before the build fails
 _LOOK_EVERY = 0.05
@@ -31,6 +31,10 @@ class SearchIndexFailed(Exception):
 
 
 async def _index(folder: Path, language: str) -> None:
+    import asyncio
+
+    from pagefind.service import PagefindService
+
     output = folder / "pagefind"
     # The output path must be absolute, or it would land relative to the working directory.
     config = {"force_language": language.split("-")[0], "output_path": str(output)}
@@ -91,6 +95,8 @@ def incomplete(folder: Path, pages: int) -> str:
 
 def index_site(folder: Path, language: str) -> None:
     """Write the search index of the site in `folder` into `folder`/pagefind, whole."""
+    import asyncio
+
     try:
         asyncio.run(_index(Path(folder).absolute(), language))
     except SearchIndexFailed:

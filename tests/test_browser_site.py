@@ -1,9 +1,11 @@
 """What a reader does in a real browser: search, filter by verdict, read the evidence on any screen."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from browser import launch_chromium, static_server, sync_playwright
-from conftest import PROJECT, run_cli
+from conftest import PROJECT
 
 from site_builder import pipeline
 
@@ -11,10 +13,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("browser") / "_site"
-    assert run_cli("build", "--out", str(out), "--base-url", "http://127.0.0.1/").code == 0
-    with static_server(out) as url, sync_playwright() as pw:
+def served(local_site: Path):
+    with static_server(local_site) as url, sync_playwright() as pw:
         browser = launch_chromium(pw)
         yield url, browser
         browser.close()
