@@ -36,6 +36,9 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--root", type=Path, default=PROJECT_DIR)
     check.add_argument("--format", choices=["text", "github", "json"], default="text")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--editorial", action="store_true",
+                       help="print the editorial report: every claim's verdict and independent sources, and where "
+                            "a verdict may not follow the methodology")
 
     serve = commands.add_parser("serve", help="build, serve on this machine, rebuild and reload on every save")
     serve.add_argument("--root", type=Path, default=PROJECT_DIR)
@@ -81,7 +84,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     checked = pipeline.check(args.root.resolve())
-    _report(checked.problems, args.format)
+    if args.editorial and checked.model is not None:
+        from .editorial import report
+        print(report(checked.model, checked.findings))
+        others = Problems([p for p in checked.problems.items if not p.message.startswith("editorial: ")])
+        _report(others, args.format)
+    else:
+        _report(checked.problems, args.format)
     failed = bool(checked.problems.errors) or (args.strict and checked.problems.warnings)
     if args.format == "text":
         verdict = "failed" if failed else "passed"

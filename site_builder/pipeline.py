@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import build_cache
+from . import build_cache, editorial
 from .anchor import Anchor, anchor_claims
 from .errors import Problems, display_path
 from .load import load_site
@@ -25,6 +25,7 @@ class Checked:
     model: Model | None = None
     anchors: dict[tuple[str, int], Anchor] = field(default_factory=dict)
     up_to_date: bool = False  # a build found nothing changed since the last one, and did nothing
+    findings: list[editorial.Finding] = field(default_factory=list)  # the editorial review, also in `problems`
 
     @property
     def ok(self) -> bool:
@@ -48,7 +49,11 @@ def check(root: Path, base_url: str | None = None) -> Checked:
     for claim in model.claims:
         for _field, message, hint in lint_claim_review(model, claim):
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
-    return Checked(problems, model, anchors)
+    findings = editorial.review(model, anchors)
+    for finding in findings:
+        problems.add(finding.path, finding.line, finding.col, f"editorial: {finding.message}", finding.hint,
+                     severity="warning")
+    return Checked(problems, model, anchors, findings=findings)
 
 
 def render(root: Path, checked: Checked, workers: int = 1) -> list[OutputFile]:
