@@ -362,7 +362,7 @@ def make_claim(rng: random.Random, number: int, cid: str, sources: list[SourceDo
            f"claim: {q(claim)}"]
     if len(claim) > 75:  # ClaimReview's claimReviewed should stay within 75 characters
         out.append(f"short_claim: {q(shorten(claim, 75))}")
-    out += [f"claimant: {q(rng.choice(NAMES) + ', ' + rng.choice(ROLES))}",
+    out += ["claimant:", f"  name: {q(rng.choice(NAMES))}", "  kind: person", f"  role: {q(rng.choice(ROLES))}",
             f"claim_date: {claim_date.isoformat()}",
             f"verdict: {q(key)}",
             "summary: >-",

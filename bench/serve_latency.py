@@ -72,9 +72,9 @@ def edit(path: Path, k: int) -> str:
     """Change what the claim's page shows (its claimant); returns a marker to look for on it."""
     text = path.read_text(encoding="utf-8")
     marker = f"Edit {k:03d}"
-    new, count = re.subn(r'^claimant: "(?:Edit \d+, )?', f'claimant: "{marker}, ', text, count=1, flags=re.M)
+    new, count = re.subn(r'^  name: "(?:Edit \d+, )?', f'  name: "{marker}, ', text, count=1, flags=re.M)
     if not count:
-        new, count = re.subn(r"^claimant: (?:Edit \d+, )?", f"claimant: {marker}, ", text, count=1, flags=re.M)
+        new, count = re.subn(r"^  name: (?:Edit \d+, )?", f"  name: {marker}, ", text, count=1, flags=re.M)
     assert count, f"no claimant line in {path}"
     with open(path, "w", encoding="utf-8") as handle:  # one write, as an editor's save
         handle.write(new)

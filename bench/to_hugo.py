@@ -132,7 +132,8 @@ def blockquote(text: str) -> str:
 
 
 def claim_page(cid: str, claim: dict, sources: dict, verdict_labels: dict) -> str:
-    fm = {"title": claim["claim"], "date": _iso(claim["published"]), "claimant": claim["claimant"],
+    fm = {"title": claim["claim"], "date": _iso(claim["published"]), "claimant": ", ".join(c["name"] for c in (claim["claimant"] if isinstance(claim["claimant"], list)
+                                                 else [claim["claimant"]])),
           "claim_date": _iso(claim["claim_date"]), "verdicts": [str(claim["verdict"])],
           "verdict_label": verdict_labels.get(str(claim["verdict"]), str(claim["verdict"])),
           "tags": claim.get("tags", []), "summary": " ".join(str(claim["summary"]).split())}

@@ -20,7 +20,7 @@ from urllib.parse import quote as percent_encode
 from rapidfuzz import fuzz
 
 from .errors import Problems
-from .model import Claim, Excerpt, Model, Source
+from .model import Appearance, Claim, Excerpt, Model, Source
 from .textdiff import diff_as_text, word_diff
 
 SELECTOR_CONTEXT = 32  # characters of prefix and suffix, as the W3C Web Annotation model suggests
@@ -257,12 +257,13 @@ def _word_edges(text: str, near: int, pattern: str, before: bool, words: int = 3
 
 
 def anchor_claims(model: Model) -> tuple[dict[tuple[str, int], Anchor], Problems]:
-    """Anchor every excerpt of every claim; misses and ambiguities are problems."""
+    """Anchor every quote of every claim (its excerpts and its appearances' words), by (claim id,
+    number); misses and ambiguities are problems."""
     problems = Problems()
     indexes: dict[str, SourceIndex] = {}
     anchors = {}
     for claim in model.claims:
-        for excerpt in claim.evidence:
+        for excerpt in claim.quoted:
             source = model.sources[excerpt.source]
             if source.id not in indexes:
                 indexes[source.id] = SourceIndex(source)
@@ -272,7 +273,7 @@ def anchor_claims(model: Model) -> tuple[dict[tuple[str, int], Anchor], Problems
     return anchors, problems
 
 
-def anchor_excerpt(claim: Claim, excerpt: Excerpt, index: SourceIndex, problems: Problems) -> Anchor | None:
+def anchor_excerpt(claim: Claim, excerpt: Excerpt | Appearance, index: SourceIndex, problems: Problems) -> Anchor | None:
     parts = quote_parts(excerpt.quote)
     where = (claim.path, excerpt.line, excerpt.col)
     seed = index.source.path
@@ -317,7 +318,7 @@ def anchor_excerpt(claim: Claim, excerpt: Excerpt, index: SourceIndex, problems:
     return index.anchor(in_article[0])
 
 
-def _explain_miss(claim: Claim, excerpt: Excerpt, index: SourceIndex, parts: list[str], problems: Problems) -> None:
+def _explain_miss(claim: Claim, excerpt: Excerpt | Appearance, index: SourceIndex, parts: list[str], problems: Problems) -> None:
     where = (claim.path, excerpt.line, excerpt.col)
     seed = index.source.path
     missing = next((p for i, p in enumerate(parts) if not index.find_all(parts[: i + 1])), parts[0])

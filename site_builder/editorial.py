@@ -7,8 +7,9 @@ call), reported at the excerpt or verdict it concerns:
 - a copy counted twice: excerpts from a text and from a text derived from it (`derived_from`
   in seeds/sources.yaml), both counted as evidence (`supports` or `refutes`) for one claim;
 - one source: a verdict on the scale (a verdict with a rating) whose counted evidence comes
-  from one independent source (a text and its derivatives are one source). A claim shown
-  wrong by the very text it was made in (its `appearances`) is the exception;
+  from one independent source (a text and its derivatives are one source). A claim refuted
+  by the very text it was made in (its `appearances`), or by the text that one copies, is
+  the exception;
 - a later report: evidence from a source published after the claim was made, with no note
   saying so (a note that speaks of timing: "later", "after", a date...);
 - one passage, two stances: the same words of a source (overlapping excerpts) counted as
@@ -70,6 +71,13 @@ def independent_sources(model: Model, claim: Claim) -> list[str]:
     return sorted({original(model.sources, e.source) for e in claim.evidence if e.stance in COUNTED})
 
 
+def refuted_by_its_own_text(model: Model, claim: Claim) -> bool:
+    """Whether an excerpt refuting the claim comes from a text it appeared in (or the text that one copies):
+    a headline against its own article, a quotation against the report it cites."""
+    made_in = {original(model.sources, a.source) for a in claim.appearances if a.source}
+    return any(e.stance == "refutes" and original(model.sources, e.source) in made_in for e in claim.evidence)
+
+
 def review(model: Model, anchors: dict[tuple[str, int], Anchor]) -> list[Finding]:
     """Every editorial finding of the site, claim by claim in the model's order."""
     findings: list[Finding] = []
@@ -112,6 +120,8 @@ def _one_source(model: Model, claim: Claim) -> list[Finding]:
         return []
     counted = independent_sources(model, claim)
     if len(counted) >= 2:
+        return []
+    if refuted_by_its_own_text(model, claim):
         return []
     what = f"one source, {_label(model, counted[0])}" if counted else "no excerpt that supports or refutes it"
     return [Finding(
@@ -196,8 +206,9 @@ def report(model: Model, findings: list[Finding]) -> str:
     for claim in sorted(model.claims, key=lambda c: c.id):
         verdict = model.verdict(claim.verdict)
         counted = independent_sources(model, claim)
+        own = "; refuted by the text it appeared in" if refuted_by_its_own_text(model, claim) else ""
         lines.append(f"{claim.id}: {verdict.label}; independent sources counted: {len(counted)}"
-                     + (f" ({', '.join(counted)})" if counted else ""))
+                     + (f" ({', '.join(counted)})" if counted else "") + own)
         for finding in sorted(by_claim[claim.id], key=lambda f: (f.line, f.col, f.kind)):
             lines.append(f"  {finding.path}:{finding.line}" + (f":{finding.col}" if finding.col else "")
                          + f": {KINDS[finding.kind]}: {finding.message} ({finding.hint})")

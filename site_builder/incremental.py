@@ -558,7 +558,7 @@ class Builder:
             claim = None if doc is None else self._check_claim(doc, model.verdicts, model.sources, problems)
             if claim is None or problems.errors:
                 return None
-            for excerpt in claim.evidence:
+            for excerpt in claim.quoted:
                 index = self._source_index(model.sources[excerpt.source])
                 found = self._anchor_excerpt(claim, excerpt, index, problems)
                 if found is None or problems.errors:
@@ -749,7 +749,8 @@ def _claim_plan(claim: Claim, sources: dict[str, Source]) -> tuple:
     """(claim, sources, output path, key, group) of a claim's page: made from the claim and the
     sources it cites (and what every page shows, the snapshot's shared key)."""
     path = f"claims/{claim.id}/index.html"
-    cited = tuple(sources[s] for s in sorted({e.source for e in claim.evidence}))
+    cited = tuple(sources[s] for s in sorted({e.source for e in claim.evidence}
+                                             | {a.source for a in claim.appearances if a.source}))
     return claim, sources, path, ("claim", claim, cited), _Group(path, lambda r, c=claim: [r.claim(c)], (path,))
 
 

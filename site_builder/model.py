@@ -69,6 +69,39 @@ class Excerpt:
 
 
 @dataclass(frozen=True)
+class Claimant:
+    """Who made a claim: a person or an organisation, as the claim file describes them."""
+
+    name: str
+    kind: str  # person | organisation
+    role: str = ""  # a person's role (spokesperson), or what an organisation is
+    url: str = ""
+    slug: str = ""
+    affiliation: str = ""  # the organisation a person speaks for  # claimants/<slug>/: the same name gives the same slug in every claim
+
+    @property
+    def schema_type(self) -> str:
+        return "Person" if self.kind == "person" else "Organization"
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """Where a claim was made: a seed (with the words that make the claim, when given) or an
+    outside page. ClaimReview's appearance and firstAppearance come from these alone."""
+
+    number: int  # numbered after the claim's excerpts, so that a quote's anchor has its own key
+    source: str = ""  # a seed id; or
+    url: str = ""  # an outside page
+    date: str = ""  # as the claim file gives it; a seed's own date is in its Source
+    title: str = ""
+    quote: str = ""
+    prefix: str = ""
+    occurrence: int = 0
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
 class Comparison:
     speaker: str
     earlier: str  # excerpt ids
@@ -87,7 +120,7 @@ class Claim:
     id: str
     path: str
     claim: str
-    claimant: str
+    claimants: tuple[Claimant, ...]
     claim_date: str
     verdict: str
     summary: str
@@ -101,6 +134,18 @@ class Claim:
     corrections: tuple[Correction, ...] = ()  # newest first
     short_claim: str = ""
     line: int = 0  # where the claim text stands in its file, for messages about it
+    appearances: tuple[Appearance, ...] = ()
+
+    @property
+    def claimant_names(self) -> str:
+        """The claimants' names in one phrase: "A", "A and B", "A, B and C"."""
+        names = [c.name for c in self.claimants]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    @property
+    def quoted(self) -> tuple[Excerpt | Appearance, ...]:
+        """Every quote of the claim that is anchored in a seed: the excerpts, then the appearances'."""
+        return self.evidence + tuple(a for a in self.appearances if a.quote)
 
     @property
     def reviewed(self) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import build_cache, editorial
 from .anchor import Anchor, anchor_claims
 from .errors import Problems, display_path
-from .load import load_site
+from .load import YamlDoc, load_site
 from .model import Model
 from .render import OutputFile, TemplateFailed, Theme, render_site, stream_site
 from .search import SearchIndexFailed, index_site
@@ -41,6 +42,7 @@ def check(root: Path, base_url: str | None = None) -> Checked:
         return Checked(problems)
     if base_url:
         model.site = replace(model.site, base_url=base_url.rstrip("/") + "/")
+    _check_robots_place(model.site.base_url, bool(base_url), loaded.site, problems)
     # Every claim that could be read is anchored, errors or not: every misquote in the same run.
     anchors, found = anchor_claims(model)
     problems.extend(found)
@@ -54,6 +56,20 @@ def check(root: Path, base_url: str | None = None) -> Checked:
         problems.add(finding.path, finding.line, finding.col, f"editorial: {finding.message}", finding.hint,
                      severity="warning")
     return Checked(problems, model, anchors, findings=findings)
+
+
+def _check_robots_place(base_url: str, given: bool, site_doc: YamlDoc | None, problems: Problems) -> None:
+    """Crawlers read robots.txt only at the root of a host: under a path, ours is never read."""
+    parts = urlsplit(base_url)
+    if parts.path in ("", "/"):
+        return
+    root = f"{parts.scheme}://{parts.netloc}/"
+    line, col = site_doc.where(("base_url",)) if site_doc is not None and not given else (0, 0)
+    problems.add("content/site.yaml", line, col,
+                 f"the site is published under a path ({parts.path}), and crawlers read robots.txt only at the "
+                 f"root of the host: {root}robots.txt, not the robots.txt this build writes",
+                 f"add the line 'Sitemap: {base_url}sitemap.xml' to {root}robots.txt, so that search engines "
+                 f"find the sitemap", severity="warning")
 
 
 def render(root: Path, checked: Checked, workers: int = 1) -> list[OutputFile]:

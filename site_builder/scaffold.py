@@ -18,10 +18,22 @@ CLAIM_SKELETON = """\
 
 # The claim as it was made, in one sentence, without the verdict.
 claim: "TODO: the claim, in one sentence"
-# Who made it: a person, an organisation, or the outlet that reported it.
-claimant: "TODO: who made the claim"
+# Who made it. For several claimants, make this a list: "- name: ..." for each.
+claimant:
+  name: "TODO: who made the claim"
+  kind: person  # person | organisation
+  # role: their role (spokesperson), or what the organisation is; optional
+  # affiliation: the organisation a person speaks for; optional
+  # url: https://... their own page; optional
 # When it was made, YYYY-MM-DD.
 claim_date: "TODO: YYYY-MM-DD"
+# Where it was made (optional; ClaimReview's appearance comes from here and nowhere else):
+# a seed, with the words that make the claim, or an outside page with its date.
+# appearances:
+#   - source: {seed}
+#     quote: "the words in which the claim is made"
+#   - url: https://...
+#     date: YYYY-MM-DD
 # One of the keys of content/verdicts.yaml: {verdicts}
 verdict: "TODO: a verdict key"
 # Markdown: the verdict in two or three sentences, argued from the quoted words.

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .anchor import Anchor
-from .model import Claim, Model, Source
+from .model import Appearance, Claim, Claimant, Model, Source
 
 
 def claim_url(model: Model, claim: Claim) -> str:
@@ -21,21 +21,72 @@ def source_url(model: Model, source: Source) -> str:
 
 def rating(model: Model, claim: Claim) -> dict[str, Any]:
     verdict = model.verdict(claim.verdict)
-    out: dict[str, Any] = {"@type": "Rating", "alternateName": verdict.label}
+    out: dict[str, Any] = {"@type": "Rating", "alternateName": verdict.label, "name": verdict.label}
     scale = [v.rating for v in model.verdicts if v.rating is not None]
     if verdict.rating is not None:
         out.update(ratingValue=verdict.rating, bestRating=max(scale), worstRating=min(scale))
     return out
 
 
-def appearance(model: Model, source: Source) -> dict[str, Any]:
-    work: dict[str, Any] = {"@type": "CreativeWork", "url": source.url or source_url(model, source),
-                            "name": source.title or source.label}
-    if source.outlet:
-        work["publisher"] = {"@type": "Organization", "name": source.outlet}
-    if source.published:
-        work["datePublished"] = source.published
+def claimant_markup(claimant: Claimant) -> dict[str, Any]:
+    """A claimant as schema.org types it: a Person with a job title and an affiliation, or an Organization."""
+    out: dict[str, Any] = {"@type": claimant.schema_type, "name": claimant.name}
+    if claimant.role:
+        out["jobTitle" if claimant.kind == "person" else "description"] = claimant.role
+    if claimant.affiliation:
+        out["affiliation"] = {"@type": "Organization", "name": claimant.affiliation}
+    if claimant.url:
+        out["url"] = claimant.url
+    return out
+
+
+def known(source: Source, field: str) -> str:
+    """A field of a source's metadata as fact: empty when it was only inferred from the text."""
+    return "" if field in source.inferred else getattr(source, field)
+
+
+def appearance_date(model: Model, appearance: Appearance) -> str:
+    """When the claim appeared there, as a fact: the claim file's date, or the seed's when not inferred."""
+    if appearance.date or not appearance.source:
+        return appearance.date
+    return known(model.sources[appearance.source], "published")
+
+
+def appearance_markup(model: Model, appearance: Appearance) -> dict[str, Any]:
+    """Where the claim appeared, as a CreativeWork: only what is known, nothing inferred from a text.
+
+    A seed whose address is not known is not given our copy's address as its own: our source
+    page, which holds the text, is given as where the work is archived.
+    """
+    work: dict[str, Any] = {"@type": "CreativeWork"}
+    if appearance.url:
+        work["url"] = appearance.url
+        if appearance.title:
+            work["name"] = appearance.title
+    else:
+        source = model.sources[appearance.source]
+        work["name"] = known(source, "title") or source.label
+        if known(source, "url"):
+            work["url"] = source.url
+        work["archivedAt"] = source_url(model, source)
+        if known(source, "outlet"):
+            work["publisher"] = {"@type": "Organization", "name": source.outlet}
+        if appearance.quote:
+            work["text"] = appearance.quote
+    date = appearance_date(model, appearance)
+    if date:
+        work["datePublished"] = date
     return work
+
+
+def first_appearance(model: Model, claim: Claim) -> Appearance | None:
+    """The earliest dated appearance, or the only one; None when undated appearances cannot be ordered."""
+    if len(claim.appearances) == 1:
+        return claim.appearances[0]
+    dated = [a for a in claim.appearances if appearance_date(model, a)]
+    if not dated or len(dated) < len(claim.appearances):
+        return None
+    return min(dated, key=lambda a: appearance_date(model, a))
 
 
 def cited_sources(model: Model, claim: Claim) -> list[Source]:
@@ -46,15 +97,18 @@ def cited_sources(model: Model, claim: Claim) -> list[Source]:
 
 
 def claim_review(model: Model, claim: Claim) -> dict[str, Any]:
-    sources = cited_sources(model, claim)
+    """schema.org ClaimReview, with Google's required and recommended properties where they are known."""
+    authors = [claimant_markup(c) for c in claim.claimants]
     item: dict[str, Any] = {
         "@type": "Claim",
-        "author": {"@type": "Organization", "name": claim.claimant},
+        "author": authors[0] if len(authors) == 1 else authors,
         "datePublished": claim.claim_date,
-        "appearance": [appearance(model, s) for s in sources],
     }
-    if sources:
-        item["firstAppearance"] = appearance(model, sources[0])
+    if claim.appearances:
+        item["appearance"] = [appearance_markup(model, a) for a in claim.appearances]
+        first = first_appearance(model, claim)
+        if first is not None:
+            item["firstAppearance"] = appearance_markup(model, first)
     review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
@@ -71,6 +125,21 @@ def claim_review(model: Model, claim: Claim) -> dict[str, Any]:
     return review
 
 
+def data_feed(model: Model, updated: str) -> dict[str, Any]:
+    """Every ClaimReview as a schema.org DataFeed of DataFeedItems, the shape of the fact-check feeds
+    that Data Commons publishes and that aggregators read: each item's `item` a list of one ClaimReview."""
+    elements = []
+    for claim in model.claims:
+        review = claim_review(model, claim)
+        del review["@context"]
+        element = {"@type": "DataFeedItem", "url": review["url"], "dateCreated": claim.published, "item": [review]}
+        if claim.last_modified != claim.published:
+            element["dateModified"] = claim.last_modified
+        elements.append(element)
+    return {"@context": "https://schema.org", "@type": "DataFeed", "name": model.site.title,
+            "url": model.site.base_url, "dateModified": updated, "dataFeedElement": elements}
+
+
 def selectors(anchor: Anchor) -> list[dict[str, Any]]:
     """W3C Web Annotation selectors for an excerpt's place in its source."""
     return [
@@ -85,7 +154,8 @@ def claim_record(model: Model, claim: Claim, anchors: dict[tuple[str, int], Anch
         "id": claim.id,
         "url": claim_url(model, claim),
         "claim": claim.claim,
-        "claimant": claim.claimant,
+        "claimants": [{"name": c.name, "kind": c.kind, "role": c.role, "affiliation": c.affiliation, "url": c.url,
+                       "slug": c.slug} for c in claim.claimants],
         "claim_date": claim.claim_date,
         "verdict": {"key": verdict.key, "label": verdict.label, "rating": verdict.rating},
         "summary": claim.summary,

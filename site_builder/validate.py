@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -22,7 +23,20 @@ from jsonschema.exceptions import ValidationError
 
 from .errors import Problems
 from .load import SLUG, Loaded, YamlDoc
-from .model import Claim, Comparison, ContentPage, Correction, Excerpt, Model, Residue, Site, Source, Verdict
+from .model import (
+    Appearance,
+    Claim,
+    Claimant,
+    Comparison,
+    ContentPage,
+    Correction,
+    Excerpt,
+    Model,
+    Residue,
+    Site,
+    Source,
+    Verdict,
+)
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 RESERVED_PAGE_SLUGS = {"claims", "sources", "verdicts", "tags", "index", "404", "feed", "sitemap",
@@ -75,6 +89,7 @@ def validate(loaded: Loaded) -> tuple[Model | None, Problems]:
     sources = _check_sources(loaded, problems)
     claims = [c for c in (_check_claim(doc, verdicts, sources, problems) for doc in loaded.claims) if c]
     _check_tag_spellings(claims, loaded, problems)
+    _check_claimant_slugs(claims, loaded, problems)
     pages = [p for p in (_check_page(page, problems) for page in loaded.pages) if p]
     _check_transparency_pages(pages, site, problems)
     if site is None or verdicts is None:
@@ -399,7 +414,12 @@ def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str
         problems.add(doc.path, line, col, f"the id '{d['id']}' does not match the file name '{claim_id}.yaml'",
                      f"rename the file to {d['id']}.yaml, or set 'id: {claim_id}'")
     _check_verdict_key(doc, d["verdict"], verdicts, problems)
+    claimants = _check_claimants(doc, d["claimant"], problems)
     evidence = _check_evidence(doc, d["evidence"], sources, problems)
+    appearances = _check_appearances(doc, d.get("appearances", []), len(d["evidence"]) + 1, d["claim_date"],
+                                     sources, problems)
+    if not appearances and "appearances" not in d:
+        _warn_no_appearance(doc, d["claimant"], claimants, sources, problems)
     comparisons = _check_comparisons(doc, d.get("comparisons", []), evidence, problems)
     _check_dates(doc, d, problems)
     _check_rating_has_evidence(doc, d["verdict"], verdicts, evidence, problems)
@@ -407,10 +427,146 @@ def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str
     # are checked in the same run; `validate`'s model is never rendered while there are errors.
     corrections = tuple(sorted((Correction(c["date"], c["text"]) for c in d.get("corrections", [])),
                                key=lambda c: c.date, reverse=True))
-    return Claim(claim_id, doc.path, d["claim"].strip(), d["claimant"].strip(), d["claim_date"], d["verdict"],
+    return Claim(claim_id, doc.path, d["claim"].strip(), claimants, d["claim_date"], d["verdict"],
                  d["summary"], d["published"], tuple(evidence), d.get("analysis", ""), tuple(comparisons),
                  tuple(d.get("tags", [])), d.get("updated", ""), d.get("author", ""), corrections,
-                 d.get("short_claim", "").strip(), doc.where(("claim",))[0])
+                 d.get("short_claim", "").strip(), doc.where(("claim",))[0], tuple(appearances))
+
+
+def _claimant_items(value: Any) -> list[tuple[tuple, Any]]:
+    """Each claimant with where it stands: ("claimant",) for one, ("claimant", i) in a list."""
+    if isinstance(value, list):
+        return [(("claimant", i), item) for i, item in enumerate(value)]
+    return [(("claimant",), value)]
+
+
+def claimant_slug(name: str) -> str:
+    """claimants/<slug>/: the name's letters and digits; a name with none (in another script) gets a digest."""
+    return slugify(name) or "claimant-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+
+
+def _check_claimants(doc: YamlDoc, value: Any, problems: Problems) -> tuple[Claimant, ...]:
+    out = []
+    for path, item in _claimant_items(value):
+        if isinstance(item, str):
+            line, col = doc.where(path)
+            name = " ".join(item.split())
+            indent = "  " if len(path) == 1 else "  - "
+            problems.add(doc.path, line, col,
+                         f"{_field_name(path)} is plain text, which does not say whether '{name}' is a person "
+                         f"or an organisation", "give its 'name' and 'kind' on lines of their own",
+                         detail=f"claimant:\n{indent}name: {json.dumps(name, ensure_ascii=False)}\n"
+                                f"{' ' * len(indent)}kind: person          # or: organisation\n"
+                                f"{' ' * len(indent)}role: \"...\"          # optional: role or affiliation")
+            continue
+        name = " ".join(item["name"].split())
+        if "affiliation" in item and item["kind"] != "person":
+            kline, kcol = doc.where(path + ("affiliation",), key=True)
+            problems.add(doc.path, kline, kcol, "'affiliation' is for a person: the organisation they speak for",
+                         "describe an organisation with 'role:', or set 'kind: person'")
+            continue
+        out.append(Claimant(name, item["kind"], " ".join(item.get("role", "").split()), item.get("url", ""),
+                            claimant_slug(name), " ".join(item.get("affiliation", "").split())))
+    return tuple(out)
+
+
+def _check_claimant_slugs(claims: list[Claim], loaded: Loaded, problems: Problems) -> None:
+    """One claimant page per slug: two claimants whose names give the same slug must be the same one."""
+    first: dict[str, tuple[Claimant, Claim]] = {}
+    docs = {doc.path: doc for doc in loaded.claims}
+    for claim in sorted(claims, key=lambda c: c.path):
+        for i, claimant in enumerate(claim.claimants):
+            seen = first.setdefault(claimant.slug, (claimant, claim))
+            if seen[0].name == claimant.name and seen[0].kind == claimant.kind:
+                continue
+            doc = docs[claim.path]
+            items = _claimant_items(doc.data["claimant"])
+            line, col = doc.where(items[min(i, len(items) - 1)][0] + ("name",))
+            problems.add(claim.path, line, col,
+                         f"the claimant '{claimant.name}' ({claimant.kind}) would share the page claimants/{claimant.slug}/ "
+                         f"with '{seen[0].name}' ({seen[0].kind}) of {seen[1].path}",
+                         "write the same name and kind for the same claimant, or tell two apart by their names")
+
+
+def _check_appearances(doc: YamlDoc, items: list, first_number: int, claim_date: str, sources: dict[str, Source],
+                       problems: Problems) -> list[Appearance]:
+    out = []
+    for i, item in enumerate(items):
+        path = ("appearances", i)
+        line, col = doc.where(path)
+        before = len(problems.errors)
+        if ("source" in item) == ("url" in item):
+            problems.add(doc.path, line, col,
+                         "an appearance names a seed ('source:') or an outside page ('url:')" +
+                         (", not both" if "source" in item else ""),
+                         "give one of them; a seed's own address belongs in seeds/sources.yaml")
+            continue
+        if "url" in item:
+            for key in ("quote", "prefix", "occurrence"):
+                if key in item:
+                    kline, kcol = doc.where(path + (key,), key=True)
+                    problems.add(doc.path, kline, kcol, f"'{key}' is checked against a seed, and this appearance is an outside page",
+                                 "remove it, or add the page to seeds/ and give 'source:' instead of 'url:'")
+            if "date" not in item:
+                problems.add(doc.path, line, col, "an appearance on an outside page needs its date",
+                             "add 'date: YYYY-MM-DD': when the claim appeared there")
+            date = item.get("date", "")
+        else:
+            source = sources.get(item["source"])
+            if source is None:
+                sline, scol = doc.where(path + ("source",))
+                close = difflib.get_close_matches(item["source"], list(sources), n=1, cutoff=0.5)
+                problems.add(doc.path, sline, scol, f"unknown source '{item['source']}'",
+                             (f"did you mean '{close[0]}'? " if close else "") + "name a seed file of seeds/ without .txt")
+                continue
+            if "title" in item:
+                kline, kcol = doc.where(path + ("title",), key=True)
+                problems.add(doc.path, kline, kcol, "'title' is for an outside page; a seed's title is in seeds/sources.yaml",
+                             "remove it, or correct the seed's entry")
+            for key in ("prefix", "occurrence"):
+                if key in item and "quote" not in item:
+                    kline, kcol = doc.where(path + (key,), key=True)
+                    problems.add(doc.path, kline, kcol, f"'{key}' places a quote, and this appearance has none",
+                                 "add 'quote:' with the words that make the claim, or remove it")
+            date = item.get("date") or source.published
+            if "date" not in item:
+                inferred = " (inferred from the text)" if "published" in source.inferred else ""
+                dated = f"{source.path} is dated {date} in seeds/sources.yaml{inferred}"
+        if "date" in item:
+            dated = f"the appearance is dated {date}"
+        if date and date < claim_date:
+            dline, dcol = doc.where(path + ("date",)) if "date" in item else doc.where(path + ("source",))
+            problems.add(doc.path, dline, dcol, f"{dated}, before the claim was made ({claim_date})",
+                         "a claim appears on or after the day it is made; correct 'claim_date' or the appearance's "
+                         "date (with 'date:', when the seed's own date is not when the claim appeared there)")
+        if len(problems.errors) > before:
+            continue
+        qline, qcol = doc.where(path + ("quote",))
+        out.append(Appearance(first_number + i, item.get("source", ""), item.get("url", ""), item.get("date", ""),
+                              " ".join(item.get("title", "").split()), item.get("quote", ""), item.get("prefix", ""),
+                              item.get("occurrence", 0), qline, qcol))
+    return out
+
+
+def _warn_no_appearance(doc: YamlDoc, value: Any, claimants: tuple[Claimant, ...], sources: dict[str, Source],
+                        problems: Problems) -> None:
+    """A claimant known from a seed (an outlet it names, or the seed itself) should say where the claim appeared."""
+    items = _claimant_items(value)
+    if len(items) != len(claimants):
+        return  # a claimant has an error of its own
+    for (path, _item), claimant in zip(items, claimants, strict=True):
+        words = f"{claimant.name} {claimant.role} {claimant.affiliation}".casefold()
+        for source in sorted(sources.values(), key=lambda s: s.id):
+            outlet = source.outlet.casefold()
+            if (outlet and re.search(rf"(?<!\w){re.escape(outlet)}(?!\w)", words)) \
+                    or claimant.name.casefold() == source.label.casefold():
+                line, col = doc.where(path + ("name",))
+                problems.add(doc.path, line, col,
+                             f"the claimant '{claimant.name}' is known from {source.outlet or source.label} "
+                             f"({source.path}), but the claim gives no 'appearances'",
+                             f"add 'appearances:' with '- source: {source.id}' and the words that make the claim as "
+                             "'quote:'; without it ClaimReview cannot say where the claim was made", severity="warning")
+                return
 
 
 def _check_verdict_key(doc: YamlDoc, key: str, verdicts: list[Verdict] | None, problems: Problems) -> None:

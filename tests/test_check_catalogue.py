@@ -10,7 +10,7 @@ from conftest import run_cli
 
 CLAIM = """\
 claim: Iraqi factions sent fighters into Syria to defend Assad.
-claimant: Syrian military sources quoted by Reuters
+claimant: {name: Syrian military sources quoted by Reuters, kind: person}
 claim_date: 2024-12-02
 verdict: conflicting
 summary: The reports disagree about whether fighters crossed the border.
@@ -24,6 +24,9 @@ evidence:
 tags: [iraq, syria]
 published: 2024-12-08
 """
+
+
+CLAIMANT = "claimant: {name: Syrian military sources quoted by Reuters, kind: person}"
 
 
 def edit(old: str, new: str, text: str = CLAIM) -> str:
@@ -42,9 +45,9 @@ CASES = [
     ("tab-indent", "content/claims/probe.yaml", edit("  - source: 004", "\t- source: 004"),
      "content/claims/probe.yaml:10:1: error: YAML syntax error: a tab character is used for indentation",
      "replace the tab with spaces"),
-    ("yes-no-boolean", "content/claims/probe.yaml", edit("claimant: Syrian military sources quoted by Reuters", "claimant: no"),
+    ("yes-no-boolean", "content/claims/probe.yaml", edit("claimant: {name: Syrian military sources quoted by Reuters, kind: person}", "claimant: no"),
      "content/claims/probe.yaml:2:11: error: 'claimant' was read as a yes/no value, not as text", 'put it in quotes: "no"'),
-    ("number-not-text", "content/claims/probe.yaml", edit("claimant: Syrian military sources quoted by Reuters", "claimant: 2024"),
+    ("number-not-text", "content/claims/probe.yaml", edit("claimant: {name: Syrian military sources quoted by Reuters, kind: person}", "claimant: 2024"),
      "content/claims/probe.yaml:2:11: error: 'claimant' was read as a number, not as text", 'put it in quotes: "2024"'),
     ("date-does-not-exist", "content/claims/probe.yaml", edit("claim_date: 2024-12-02", "claim_date: 2024-02-30"),
      "content/claims/probe.yaml:3:13: error: 'claim_date': the date 2024-02-30 does not exist", "YYYY-MM-DD"),
@@ -72,7 +75,7 @@ CASES = [
      "content/claims/probe.yaml:9:13: error: 'evidence[1].stance': 'support' is not allowed", "did you mean 'supports'?"),
     ("unknown-source", "content/claims/probe.yaml", edit("source: 002_a4831d323f0df05e", "source: 002_a4831d323f0df05"),
      "content/claims/probe.yaml:7:13: error: unknown source '002_a4831d323f0df05'", "did you mean '002_a4831d323f0df05e'?"),
-    ("missing-key", "content/claims/probe.yaml", edit("claimant: Syrian military sources quoted by Reuters\n", ""),
+    ("missing-key", "content/claims/probe.yaml", edit("claimant: {name: Syrian military sources quoted by Reuters, kind: person}\n", ""),
      "content/claims/probe.yaml:1:1: error: the key 'claimant' is missing", "add 'claimant:'"),
     ("unknown-key-in-excerpt", "content/claims/probe.yaml", edit('    quote: "around', '    qoute: "around'),
      "content/claims/probe.yaml:8:5: error: unknown key 'qoute'", "did you mean 'quote'?"),
@@ -99,9 +102,9 @@ CASES = [
      "content/claims/probe.yaml:17:16: error: no excerpt of this claim has the id 'one'", "add 'id: one'"),
     ("yaml-syntax", "content/claims/probe.yaml", edit('quote: "around 200 Iraqi fighters entered Syria"', 'quote: "around 200 Iraqi fighters entered Syria'),
      "content/claims/probe.yaml:11:13: error: YAML syntax error", "line 8 opens a quotation mark that is never closed"),
-    ("colon-in-plain-text", "content/claims/probe.yaml", edit("claimant: Syrian military sources quoted by Reuters", "claimant: Reuters: two sources"),
+    ("colon-in-plain-text", "content/claims/probe.yaml", edit("claimant: {name: Syrian military sources quoted by Reuters, kind: person}", "claimant: Reuters: two sources"),
      "content/claims/probe.yaml:2:18: error: YAML syntax error: mapping values are not allowed", "put text that contains ': ' in double quotes"),
-    ("placeholder-left", "content/claims/probe.yaml", edit("claimant: Syrian military sources quoted by Reuters", 'claimant: "TODO: who made the claim"'),
+    ("placeholder-left", "content/claims/probe.yaml", edit("claimant: {name: Syrian military sources quoted by Reuters, kind: person}", 'claimant: "TODO: who made the claim"'),
      "content/claims/probe.yaml:2:11: error: 'claimant' still holds the placeholder", "replace it with the real value"),
     ("empty-file", "content/claims/probe.yaml", "# nothing yet\n",
      "content/claims/probe.yaml:1:1: error: the file is empty", "see the README"),
@@ -116,7 +119,38 @@ CASES = [
     ("page-without-front-matter", "content/pages/extra.md", "# Extra\n\nNo front matter here.\n",
      "content/pages/extra.md:1:1: error: the page has no front matter", "start the file with a '---' line"),
     ("not-utf8", "content/claims/probe.yaml", None,
-     "content/claims/probe.yaml:2:15: error: is not UTF-8 (byte 0xe9", "save the file as UTF-8"),
+     "content/claims/probe.yaml:2:22: error: is not UTF-8 (byte 0xe9", "save the file as UTF-8"),
+    ("claimant-plain-text", "content/claims/probe.yaml", edit(CLAIMANT, "claimant: Reuters"),
+     "content/claims/probe.yaml:2:11: error: 'claimant' is plain text, which does not say whether 'Reuters' is a person or an organisation",
+     "give its 'name' and 'kind'"),
+    ("claimant-kind-misspelt", "content/claims/probe.yaml", edit("kind: person}", "kind: organization}"),
+     "content/claims/probe.yaml:2:67: error: 'claimant.kind': 'organization' is not allowed", "did you mean 'organisation'?"),
+    ("affiliation-of-an-organisation", "content/claims/probe.yaml",
+     edit(CLAIMANT, "claimant: {name: Reuters, kind: organisation, affiliation: Thomson Reuters}"),
+     "content/claims/probe.yaml:2:47: error: 'affiliation' is for a person", "describe an organisation with 'role:'"),
+    ("appearance-dated-before-the-claim", "content/claims/probe.yaml",
+     CLAIM + "appearances:\n  - url: https://example.org/post\n    date: 2024-11-30\n",
+     "content/claims/probe.yaml:17:11: error: the appearance is dated 2024-11-30, before the claim was made (2024-12-02)",
+     "correct 'claim_date'"),
+    ("appearance-seed-dated-before-the-claim", "content/claims/probe.yaml",
+     CLAIM + "appearances:\n  - source: 001_70b4227ab82008e2\n",
+     "content/claims/probe.yaml:16:13: error: seeds/001_70b4227ab82008e2.txt is dated 2024-12-01 in seeds/sources.yaml "
+     "(inferred from the text), before the claim was made (2024-12-02)", "with 'date:'"),
+    ("appearance-on-a-page-without-date", "content/claims/probe.yaml",
+     CLAIM + "appearances:\n  - url: https://example.org/post\n",
+     "content/claims/probe.yaml:16:5: error: an appearance on an outside page needs its date", "add 'date: YYYY-MM-DD'"),
+    ("appearance-with-seed-and-page", "content/claims/probe.yaml",
+     CLAIM + "appearances:\n  - source: 002_a4831d323f0df05e\n    url: https://example.org/post\n",
+     "content/claims/probe.yaml:16:5: error: an appearance names a seed ('source:') or an outside page ('url:'), not both",
+     "give one of them"),
+    ("appearance-misquoted", "content/claims/probe.yaml",
+     CLAIM + "appearances:\n  - source: 002_a4831d323f0df05e\n    quote: \"around 300 Iraqi fighters entered Syria\"\n",
+     "content/claims/probe.yaml:17:12: error: the quote is not in seeds/002_a4831d323f0df05e.txt",
+     "copy the source's words exactly"),
+    ("claimant-known-from-a-seed-without-appearance", "content/claims/probe.yaml",
+     edit(CLAIMANT, "claimant: {name: Middle East Eye, kind: organisation}"),
+     "content/claims/probe.yaml:2:18: warning: the claimant 'Middle East Eye' is known from Middle East Eye "
+     "(seeds/004_52b421b4bac7923a.txt), but the claim gives no 'appearances'", "add 'appearances:' with '- source: 004_52b421b4bac7923a'"),
 ]
 
 
@@ -133,7 +167,7 @@ def _special(case: str, root: Path) -> None:
         path.write_text(re.sub(r'lines: "?14-15"?', 'lines: "14-99"', text, count=1), encoding="utf-8")
     elif case == "not-utf8":
         (root / "content" / "claims" / "probe.yaml").write_bytes(
-            CLAIM.encode("utf-8").replace(b"claimant: Syrian", b"claimant: Syri\xe9n"))
+            CLAIM.encode("utf-8").replace(b"claimant: {name: Syrian", b"claimant: {name: Syri\xe9n"))
 
 
 @pytest.mark.parametrize("case, path, text, expected, hint", CASES, ids=[c[0] for c in CASES])

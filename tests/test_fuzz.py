@@ -20,7 +20,8 @@ from site_builder.validate import _check_claim, is_valid_fast, schema_validator
 
 KEYS = ["claim", "claimant", "claim_date", "verdict", "summary", "analysis", "evidence", "source", "quote",
         "stance", "note", "tags", "published", "updated", "corrections", "date", "text", "comparisons",
-        "excerpts", "speaker", "id", "prefix", "occurrence", "short_claim", "<<", "yes", "~", "2024-02-30"]
+        "excerpts", "speaker", "id", "prefix", "occurrence", "short_claim", "name", "kind", "role", "affiliation", "url",
+        "appearances", "title", "<<", "yes", "~", "2024-02-30"]
 SCALARS = st.one_of(
     st.sampled_from(["yes", "no", "on", "~", "null", "2024-12-02", "2024-02-30", "1e3", ".nan", "0x1F", "'quoted'",
                      '"dq"', "&a x", "*a", "!!python/object:os.system", "!!binary aGk=", "|", ">", "- x", "[a, b",
@@ -107,14 +108,16 @@ def test_the_fast_schema_check_agrees_with_jsonschema(text: str) -> None:
 
 
 VALID_CLAIM = {
-    "claim": "Iraqi factions sent fighters into Syria.", "claimant": "Reuters", "claim_date": "2024-12-02",
+    "claim": "Iraqi factions sent fighters into Syria.", "claimant": {"name": "Reuters", "kind": "organisation"},
+    "claim_date": "2024-12-02",
     "verdict": "conflicting", "summary": "The reports disagree about the fighters.", "published": "2024-12-08",
     "evidence": [{"source": "002_a4831d323f0df05e", "quote": "around 200 Iraqi fighters", "stance": "supports"}],
     "tags": ["iraq"],
 }
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 200) | st.sampled_from(["", "x", "2024-02-30", "2024-12-02", "iraq",
-                                                                        "supports", "Iraq", "a" * 400]),
+                                                                        "supports", "Iraq", "a" * 400, "person",
+                                                                        "https://example.org/"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
     max_leaves=8)
 

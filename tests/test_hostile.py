@@ -19,7 +19,11 @@ JSON_BREAKOUT = '</script><script>alert(1)</script><!--'
 
 BASE = """\
 claim: "{claim}"
-claimant: "{claimant}"
+claimant:
+  name: "{claimant}"
+  kind: person
+  role: "{claimant}"
+  affiliation: "{claimant}"
 claim_date: 2024-12-02
 verdict: conflicting
 summary: "{summary}"

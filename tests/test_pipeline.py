@@ -240,7 +240,7 @@ def test_a_change_behind_a_linked_claims_folder_rebuilds(site_root: Path) -> Non
     claims.symlink_to(kept, target_is_directory=True)
     assert run_cli("build", "--root", str(site_root)).code == 0
     claim = kept / "assad-asked-iraq-for-reinforcements.yaml"
-    claim.write_text(claim.read_text(encoding="utf-8").replace("claimant: ", "claimant: Edited, ", 1), encoding="utf-8")
+    claim.write_text(claim.read_text(encoding="utf-8").replace('  name: "', '  name: "Edited, ', 1), encoding="utf-8")
     again = run_cli("build", "--root", str(site_root))
     assert "built 15 claims" in again.out
     page = site_root / "_site" / "claims" / "assad-asked-iraq-for-reinforcements" / "index.html"
@@ -295,7 +295,7 @@ def _override_claim_template(site_root: Path, old: str, new: str) -> int:
 def test_a_template_failing_at_run_time_is_reported_at_its_line_and_the_site_is_kept(site_root: Path) -> None:
     assert run_cli("build", "--root", str(site_root)).code == 0
     before = (site_root / "_site" / "index.html").read_bytes()
-    line = _override_claim_template(site_root, "{{ claim.claimant }}", "{{ claim.claimant.nickname }}")
+    line = _override_claim_template(site_root, "{{ claim.claim_date }}", "{{ claim.claim_date.nickname }}")
     result = run_cli("build", "--root", str(site_root))
     assert result.code == 1 and "Traceback" not in result.err
     assert f"templates/claim.html:{line}: error: the template failed: UndefinedError:" in result.err
@@ -314,7 +314,7 @@ def test_a_template_failing_in_a_forked_worker_is_reported_the_same_way(site_roo
     from site_builder import render
 
     monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
-    line = _override_claim_template(site_root, "{{ claim.claimant }}", "{{ claim.claimant.nickname }}")
+    line = _override_claim_template(site_root, "{{ claim.claim_date }}", "{{ claim.claim_date.nickname }}")
     checked = pipeline.build(site_root, site_root / "_site", search=False)
     assert [(p.path, p.line) for p in checked.problems.errors] == [("templates/claim.html", line)]
     assert not (site_root / "_site").exists()
