@@ -206,7 +206,7 @@ def report(model: Model, findings: list[Finding]) -> str:
     for claim in sorted(model.claims, key=lambda c: c.id):
         verdict = model.verdict(claim.verdict)
         counted = independent_sources(model, claim)
-        own = "; refuted by the text it appeared in" if refuted_by_its_own_text(model, claim) else ""
+        own = "; refuted by the text it appeared in" if len(counted) < 2 and refuted_by_its_own_text(model, claim) else ""
         lines.append(f"{claim.id}: {verdict.label}; independent sources counted: {len(counted)}"
                      + (f" ({', '.join(counted)})" if counted else "") + own)
         for finding in sorted(by_claim[claim.id], key=lambda f: (f.line, f.col, f.kind)):
