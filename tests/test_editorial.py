@@ -26,11 +26,12 @@ META = {
 
 
 def claim(verdict: str, evidence: list[tuple[str, str, str, str]], *, tags: str = "[council]",
-          claim_date: str = "2024-12-01") -> str:
+          claim_date: str = "2024-12-01", made_in: str = "") -> str:
     """A claim file; evidence is (source, quote, stance, note) with an empty note left out."""
     lines = [
         'claim: "The council decided to send no fighters to the north."',
         claimant_line(),
+        *([f"appearances: [{{source: {made_in}}}]"] if made_in else []),
         f"claim_date: {claim_date}",
         f'verdict: "{verdict}"',
         'summary: "A summary long enough for the schema."',
@@ -44,8 +45,8 @@ def claim(verdict: str, evidence: list[tuple[str, str, str, str]], *, tags: str 
     return "\n".join(lines)
 
 
-def claimant_line() -> str:
-    return 'claimant: "The council"'
+def claimant_line() -> str:  # one line, so that the lines of the evidence stay where the tests expect them
+    return "claimant: {name: The council, kind: organisation}"
 
 
 def make_site(root: Path, claims: dict[str, str], meta: dict[str, str] | None = None) -> Path:
@@ -103,6 +104,26 @@ def test_a_rated_verdict_on_one_source_is_flagged_and_a_copy_does_not_make_two(t
     (root / "content" / "claims" / "single.yaml").write_text(claim("partly-accurate", [ORIG, LATER]),
                                                              encoding="utf-8")
     assert editorial_warnings(root) == []
+
+
+def test_a_claim_refuted_by_the_text_it_was_made_in_may_rest_on_that_text(tmp_path: Path) -> None:
+    refuted = ("orig", "The council met on Sunday.", "refutes", "")
+    # A headline against its own article: the text that made the claim is the evidence.
+    root = make_site(tmp_path, {"own": claim("misleading", [refuted], made_in="orig")})
+    assert editorial_warnings(root) == []
+    # So is the text a copy was made from: a reworded quotation against the report it cites.
+    (root / "content" / "claims" / "own.yaml").write_text(claim("misleading", [refuted], made_in="copy"),
+                                                          encoding="utf-8")
+    assert editorial_warnings(root) == []
+    # Made elsewhere, the same single refutation is one source.
+    (root / "content" / "claims" / "own.yaml").write_text(claim("misleading", [refuted], made_in="later"),
+                                                          encoding="utf-8")
+    assert [w.split(": warning: ")[1][:46] for w in editorial_warnings(root)] == [
+        "editorial: the verdict 'Misleading' rests on o"]
+    # And a text cannot show its own claim accurate.
+    (root / "content" / "claims" / "own.yaml").write_text(claim("accurate", [ORIG], made_in="orig"),
+                                                          encoding="utf-8")
+    assert len(editorial_warnings(root)) == 1
 
 
 def test_a_later_report_needs_a_note_that_says_when(tmp_path: Path) -> None:
