@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the browser and HTML-audit tests need: Debian's Chromium, a Java runtime for
-# the Nu Html Checker, and the npm packages vnu-jar and axe-core (into .cache/node, outside
-# the tracked tree). Idempotent; needs root for apt.
+# the Nu Html Checker, jing (the RELAX NG validator the Atom feed is checked with), and the npm
+# packages vnu-jar and axe-core (into .cache/node, outside the tracked tree). Idempotent; needs
+# root for apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
+command -v jing >/dev/null 2>&1 || need_apt+=(jing)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -31,7 +31,7 @@ from markupsafe import Markup
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
 from .model import Appearance, Claim, Excerpt, Model, Source
-from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance
+from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
 from .textdiff import similarity, word_diff
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -210,6 +210,7 @@ class Renderer:
         date = appearance.date or (source.published if source else "")
         anchor = self.anchors.get((claim.id, appearance.number)) if appearance.quote else None
         return {"appearance": appearance, "source": source, "date": date,
+                "name": (known(source, "title") or source.label) if source else appearance.title,
                 "date_inferred": bool(source and not appearance.date and "published" in source.inferred),
                 "first": first_appearance(self.model, claim) is appearance,
                 "exact": " ".join(anchor.exact.split()) if anchor else appearance.quote}

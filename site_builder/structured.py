@@ -174,9 +174,24 @@ def claim_record(model: Model, claim: Claim, anchors: dict[tuple[str, int], Anch
             }
             for e in claim.evidence
         ],
+        "appearances": [appearance_record(model, claim, a, anchors) for a in claim.appearances],
         "corrections": [{"date": c.date, "text": c.text} for c in claim.corrections],
         "claim_review": claim_review(model, claim),
     }
+
+
+def appearance_record(model: Model, claim: Claim, appearance: Appearance,
+                      anchors: dict[tuple[str, int], Anchor]) -> dict[str, Any]:
+    """Where the claim appeared, for claims.json: the claim file's words, and the quote's selectors."""
+    record: dict[str, Any] = {"date": appearance.date}
+    if appearance.url:
+        record.update(url=appearance.url, title=appearance.title)
+    else:
+        record.update(source=appearance.source, source_url=source_url(model, model.sources[appearance.source]))
+    if appearance.quote:
+        anchor = anchors[(claim.id, appearance.number)]
+        record.update(quote=appearance.quote, line=anchor.line, selectors=selectors(anchor))
+    return record
 
 
 CLAIM_REVIEWED_MAX = 75  # Google's fact-check guidelines: longer text wraps on phones

@@ -86,7 +86,7 @@ def test_an_edited_claim_is_served_at_its_url(server: PreviewServer, site_root: 
     epoch = server.epoch
     assert fetch(server, f"/livereload/{epoch - 1}")[2].strip() == str(epoch).encode()  # answers at once
 
-    change(server, lambda: rewrite(claim_file(site_root), '  name: "', '  name: "Edited claimant, '))
+    change(server, lambda: rewrite(claim_file(site_root), 'name: "', 'name: "Edited claimant, '))
 
     status, _, body = fetch(server, f"/claims/{CLAIM}/")
     assert status == 200
@@ -125,7 +125,7 @@ def test_a_saved_claim_page_is_made_ahead_of_the_build_and_equals_it(site_root: 
     builder = Builder(site_root, "http://127.0.0.1:9999/")
     assert builder.build().ok
     edited = claim_file(site_root)
-    rewrite(edited, '  name: "', '  name: "Ahead of the build, ')
+    rewrite(edited, 'name: "', 'name: "Ahead of the build, ')
     early = builder.edited_claim_pages([str(edited)])
     assert early is not None
     page = f"claims/{CLAIM}/index.html"
@@ -283,11 +283,11 @@ def test_an_unexpected_exception_is_shown_and_the_server_carries_on(server: Prev
         raise RuntimeError("simulated bug in the build")
 
     server.builder.build = crash  # type: ignore[method-assign]
-    change(server, lambda: rewrite(claim_file(site_root), '  name: "', '  name: "X, '))
+    change(server, lambda: rewrite(claim_file(site_root), 'name: "', 'name: "X, '))
     status, _, body = fetch(server, "/")
     assert status == 200 and "simulated bug in the build" in overlay(body)
     server.builder.build = real_build  # type: ignore[method-assign]
-    change(server, lambda: rewrite(claim_file(site_root), '  name: "X, ', '  name: "Y, '))
+    change(server, lambda: rewrite(claim_file(site_root), 'name: "X, ', 'name: "Y, '))
     assert overlay(fetch(server, "/")[2]) == ""
     assert b"Y, " in fetch(server, f"/claims/{CLAIM}/")[2]
 
@@ -299,7 +299,7 @@ def test_a_burst_of_saves_makes_one_rebuild(site_root: Path) -> None:
     try:
         epoch = running.epoch
         for i, path in enumerate(sorted((site_root / "content" / "claims").glob("*.yaml"))[:6]):
-            rewrite(path, '  name: "', f'  name: "Burst {i}, ')
+            rewrite(path, 'name: "', f'name: "Burst {i}, ')
         after = running.wait_for_epoch(epoch, TIMEOUT)
         while running.wait_for_epoch(after, 1.5) != after:  # the edited pages first, then the build
             after = running.epoch
@@ -444,7 +444,7 @@ def test_the_browser_reloads_by_itself_and_shows_errors(server: PreviewServer, s
             assert page.locator("#livereload-overlay").count() == 0
 
             with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
-                rewrite(claim_file(site_root), '  name: "', '  name: "Seen in the browser, ')
+                rewrite(claim_file(site_root), 'name: "', 'name: "Seen in the browser, ')
             page.get_by_text("Seen in the browser", exact=False).first.wait_for(timeout=TIMEOUT * 1000)
 
             with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
@@ -474,7 +474,7 @@ def test_a_page_the_save_did_not_change_stays_as_it_is(server: PreviewServer, si
             other.goto(server.base_url + f"claims/{OTHER}/", wait_until="load")
             other.evaluate("window.stillTheSamePage = true")  # gone if the page reloads
             with edited.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
-                rewrite(claim_file(site_root), '  name: "', '  name: "Only this page reloads, ')
+                rewrite(claim_file(site_root), 'name: "', 'name: "Only this page reloads, ')
             edited.get_by_text("Only this page reloads", exact=False).first.wait_for(timeout=TIMEOUT * 1000)
             while server.state.early:  # and the build after it is done too
                 server.wait_for_epoch(server.epoch, TIMEOUT)
