@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from .anchor import Anchor
 from .model import Claim, Excerpt, Model, Source
@@ -165,17 +166,22 @@ def _opposite_stances(model: Model, anchors: dict[tuple[str, int], Anchor]) -> l
             for tag in claim.tags:
                 by_key[(tag, excerpt.source)].append((anchor.start, anchor.end, claim, excerpt))
     pairs: dict[tuple[str, int, str, int], str] = {}  # (claim, excerpt, other claim, other excerpt) -> tag
-    for (tag, _source), items in sorted(by_key.items()):
+    for (tag, _source), items in sorted(by_key.items(), key=lambda entry: entry[0]):
         items.sort(key=lambda item: (item[0], item[1], item[2].id, item[3].number))
-        reach: dict[str, list[tuple[int, int, Claim, Excerpt]]] = {"supports": [], "refutes": []}
+        # For each stance: the item reaching furthest, and the furthest of another claim than that one's.
+        best: dict[str, tuple[Any, Any]] = {"supports": (None, None), "refutes": (None, None)}
         for item in items:
-            start, _end, claim, excerpt = item
-            opposite = "refutes" if excerpt.stance == "supports" else "supports"
-            partner = next((r for r in reach[opposite] if r[1] > start and r[2].id != claim.id), None)
+            start, end, claim, excerpt = item
+            first, second = best["refutes" if excerpt.stance == "supports" else "supports"]
+            partner = next((r for r in (first, second) if r and r[1] > start and r[2].id != claim.id), None)
             if partner is not None:
                 pairs.setdefault((claim.id, excerpt.number, partner[2].id, partner[3].number), tag)
                 pairs.setdefault((partner[2].id, partner[3].number, claim.id, excerpt.number), tag)
-            reach[excerpt.stance] = _furthest([*reach[excerpt.stance], item])
+            first, second = best[excerpt.stance]
+            if first is None or end > first[1]:
+                best[excerpt.stance] = (item, first if first is not None and first[2].id != claim.id else second)
+            elif first[2].id != claim.id and (second is None or end > second[1]):
+                best[excerpt.stance] = (first, item)
     claims = {c.id: c for c in model.claims}
     out = []
     for (claim_id, number, other_id, other_number), tag in sorted(pairs.items()):
@@ -187,14 +193,6 @@ def _opposite_stances(model: Model, anchors: dict[tuple[str, int], Anchor]) -> l
             f"also cites, as '{excerpt.stance}' here and '{theirs.stance}' there; both claims are tagged '{tag}'",
             "give the same passage the same stance on the same question, or say in a note why this claim differs"))
     return out
-
-
-def _furthest(items: list[tuple[int, int, Claim, Excerpt]]) -> list[tuple[int, int, Claim, Excerpt]]:
-    """The item that reaches furthest, and the furthest of another claim than that one's."""
-    items = sorted(items, key=lambda item: -item[1])
-    first = items[0]
-    second = next((item for item in items[1:] if item[2].id != first[2].id), None)
-    return [first, second] if second else [first]
 
 
 def report(model: Model, findings: list[Finding]) -> str:
@@ -213,7 +211,7 @@ def report(model: Model, findings: list[Finding]) -> str:
             lines.append(f"  {finding.path}:{finding.line}" + (f":{finding.col}" if finding.col else "")
                          + f": {KINDS[finding.kind]}: {finding.message} ({finding.hint})")
     lines.append("")
-    counts = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for finding in findings:
         counts[finding.kind] += 1
     lines.extend(f"{counts[kind]:4d}  {what}" for kind, what in KINDS.items())
