@@ -5,6 +5,7 @@ Exit codes: 0 fine, 1 the content has errors, 2 wrong usage.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -85,17 +86,29 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     checked = pipeline.check(args.root.resolve())
     if args.editorial and checked.model is not None:
-        from .editorial import report
-        print(report(checked.model, checked.findings))
-        others = Problems([p for p in checked.problems.items if not p.message.startswith("editorial: ")])
-        _report(others, args.format)
+        _editorial_report(checked, args.format)
     else:
         _report(checked.problems, args.format)
+        if args.editorial:
+            print("no editorial report: the content has errors; fix them first", file=sys.stderr)
     failed = bool(checked.problems.errors) or (args.strict and checked.problems.warnings)
     if args.format == "text":
         verdict = "failed" if failed else "passed"
         print(f"check {verdict}: {_summary(checked.problems)}", file=sys.stderr if failed else sys.stdout)
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _editorial_report(checked: pipeline.Checked, fmt: str) -> None:
+    """The editorial report (as JSON with --format json), and the other problems as usual."""
+    from .editorial import report, report_data
+    assert checked.model is not None
+    others = Problems([p for p in checked.problems.items if not p.message.startswith("editorial: ")])
+    if fmt == "json":
+        print(json.dumps({"editorial": report_data(checked.model, checked.findings),
+                          "problems": json.loads(others.render("json"))}, indent=2, ensure_ascii=False))
+        return
+    print(report(checked.model, checked.findings))
+    _report(checked.problems if fmt == "github" else others, fmt)  # annotations for each finding on GitHub
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -195,21 +195,35 @@ def _opposite_stances(model: Model, anchors: dict[tuple[str, int], Anchor]) -> l
     return out
 
 
-def report(model: Model, findings: list[Finding]) -> str:
-    """The `check --editorial` report: every claim with its verdict and counted sources, then the findings."""
+def report_data(model: Model, findings: list[Finding]) -> list[dict[str, Any]]:
+    """Every claim, by id, with its verdict, the independent sources it counts and its findings."""
     by_claim: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_claim[finding.claim].append(finding)
-    lines = [f"Editorial report: {len(model.claims)} claim(s), {len(findings)} finding(s)", ""]
+    out = []
     for claim in sorted(model.claims, key=lambda c: c.id):
-        verdict = model.verdict(claim.verdict)
         counted = independent_sources(model, claim)
-        own = "; refuted by the text it appeared in" if len(counted) < 2 and refuted_by_its_own_text(model, claim) else ""
-        lines.append(f"{claim.id}: {verdict.label}; independent sources counted: {len(counted)}"
-                     + (f" ({', '.join(counted)})" if counted else "") + own)
-        for finding in sorted(by_claim[claim.id], key=lambda f: (f.line, f.col, f.kind)):
-            lines.append(f"  {finding.path}:{finding.line}" + (f":{finding.col}" if finding.col else "")
-                         + f": {KINDS[finding.kind]}: {finding.message} ({finding.hint})")
+        out.append({
+            "claim": claim.id, "path": claim.path, "verdict": claim.verdict,
+            "verdict_label": model.verdict(claim.verdict).label, "independent_sources": counted,
+            "refuted_by_its_own_text": len(counted) < 2 and refuted_by_its_own_text(model, claim),
+            "findings": [{"kind": f.kind, "line": f.line, "col": f.col, "message": f.message, "hint": f.hint}
+                         for f in sorted(by_claim[claim.id], key=lambda f: (f.line, f.col, f.kind))],
+        })
+    return out
+
+
+def report(model: Model, findings: list[Finding]) -> str:
+    """The `check --editorial` report: every claim with its verdict and counted sources, then the findings."""
+    lines = [f"Editorial report: {len(model.claims)} claim(s), {len(findings)} finding(s)", ""]
+    for entry in report_data(model, findings):
+        counted = entry["independent_sources"]
+        lines.append(f"{entry['claim']}: {entry['verdict_label']}; independent sources counted: {len(counted)}"
+                     + (f" ({', '.join(counted)})" if counted else "")
+                     + ("; refuted by the text it appeared in" if entry["refuted_by_its_own_text"] else ""))
+        for f in entry["findings"]:
+            lines.append(f"  {entry['path']}:{f['line']}" + (f":{f['col']}" if f["col"] else "")
+                         + f": {KINDS[f['kind']]}: {f['message']} ({f['hint']})")
     lines.append("")
     counts: dict[str, int] = defaultdict(int)
     for finding in findings:

@@ -7,6 +7,7 @@ Each site has three texts: an original report (1 December), an unsigned copy of 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -196,6 +197,24 @@ def test_the_editorial_report_lists_every_claim_with_its_sources_and_findings(tm
     assert "a derivative counted beside its original" in lines[twice + 2]
     assert "editorial:" not in result.err  # the findings are in the report, not repeated as warnings
     assert run_cli("check", "--root", str(root), "--editorial", "--strict").code == 1
+
+
+def test_the_editorial_report_as_json_for_tools(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"twice": claim("accurate", [ORIG, COPY])})
+    result = run_cli("check", "--root", str(root), "--editorial", "--format", "json")
+    assert result.code == 0
+    report = json.loads(result.out)
+    [entry] = report["editorial"]
+    assert (entry["claim"], entry["verdict"], entry["independent_sources"]) == ("twice", "accurate", ["orig"])
+    assert [f["kind"] for f in entry["findings"]] == ["one-source", "copy-counted-twice"]
+    assert all(not p["message"].startswith("editorial:") for p in report["problems"])
+
+
+def test_no_editorial_report_while_the_content_has_errors(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"broken": claim("accurate", [ORIG]).replace("verdict:", "verdikt:")})
+    result = run_cli("check", "--root", str(root), "--editorial")
+    assert result.code == 1 and "Editorial report" not in result.out
+    assert "unknown key 'verdikt'" in result.err and "no editorial report" in result.err
 
 
 def test_the_embedded_site_follows_its_own_methodology() -> None:
