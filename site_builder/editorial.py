@@ -95,6 +95,11 @@ def _label(model: Model, source_id: str) -> str:
     return f"{source_id} ({source.outlet or source.label})" if source else source_id
 
 
+def _at(excerpt: Excerpt, kind: str, claim: Claim, message: str, hint: str) -> Finding:
+    """A finding reported where the excerpt's quote stands in the claim file."""
+    return Finding(kind, claim.id, claim.path, excerpt.line, excerpt.col, message, hint)
+
+
 def _copies_counted_twice(model: Model, claim: Claim) -> list[Finding]:
     counted = [e for e in claim.evidence if e.stance in COUNTED]
     out = []
@@ -107,8 +112,8 @@ def _copies_counted_twice(model: Model, claim: Claim) -> list[Finding]:
         if other is None:
             continue
         derived = model.sources[excerpt.source].derived_from
-        out.append(Finding(
-            "copy-counted-twice", claim.id, claim.path, excerpt.line, excerpt.col,
+        out.append(_at(
+            excerpt, "copy-counted-twice", claim,
             f"excerpt {excerpt.number} is counted as '{excerpt.stance}' evidence, but {excerpt.source} is derived "
             f"from {derived}, which excerpt {other.number} already counts: a copy is not a second witness",
             "give the derivative's excerpt 'stance: context' and say in its note where it comes from"))
@@ -140,8 +145,8 @@ def _later_reports(model: Model, claim: Claim) -> list[Finding]:
             continue
         if TIMING.search(excerpt.note):
             continue
-        out.append(Finding(
-            "later-report", claim.id, claim.path, excerpt.line, excerpt.col,
+        out.append(_at(
+            excerpt, "later-report", claim,
             f"excerpt {excerpt.number} comes from a report of {source.published}, after the claim "
             f"({claim.claim_date}), and its note does not say so",
             "add a note saying the report is later, and whether it can speak to the time of the claim"))
@@ -187,8 +192,8 @@ def _opposite_stances(model: Model, anchors: dict[tuple[str, int], Anchor]) -> l
     for (claim_id, number, other_id, other_number), tag in sorted(pairs.items()):
         claim, other = claims[claim_id], claims[other_id]
         excerpt, theirs = claim.evidence[number - 1], other.evidence[other_number - 1]
-        out.append(Finding(
-            "opposite-stances", claim.id, claim.path, excerpt.line, excerpt.col,
+        out.append(_at(
+            excerpt, "opposite-stances", claim,
             f"excerpt {number} cites the passage of {excerpt.source} that '{other.id}' (excerpt {other_number}) "
             f"also cites, as '{excerpt.stance}' here and '{theirs.stance}' there; both claims are tagged '{tag}'",
             "give the same passage the same stance on the same question, or say in a note why this claim differs"))
