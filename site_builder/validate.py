@@ -490,7 +490,8 @@ def _check_claimant_slugs(claims: list[Claim], loaded: Loaded, problems: Problem
 
 def _check_appearances(doc: YamlDoc, items: list, first_number: int, claim_date: str, sources: dict[str, Source],
                        problems: Problems) -> list[Appearance]:
-    out = []
+    out: list[Appearance] = []
+    seen: dict[tuple[str, str], int] = {}
     for i, item in enumerate(items):
         path = ("appearances", i)
         line, col = doc.where(path)
@@ -510,7 +511,6 @@ def _check_appearances(doc: YamlDoc, items: list, first_number: int, claim_date:
             if "date" not in item:
                 problems.add(doc.path, line, col, "an appearance on an outside page needs its date",
                              "add 'date: YYYY-MM-DD': when the claim appeared there")
-            date = item.get("date", "")
         else:
             source = sources.get(item["source"])
             if source is None:
@@ -528,17 +528,24 @@ def _check_appearances(doc: YamlDoc, items: list, first_number: int, claim_date:
                     kline, kcol = doc.where(path + (key,), key=True)
                     problems.add(doc.path, kline, kcol, f"'{key}' places a quote, and this appearance has none",
                                  "add 'quote:' with the words that make the claim, or remove it")
-            date = item.get("date") or source.published
-            if "date" not in item:
-                inferred = " (inferred from the text)" if "published" in source.inferred else ""
-                dated = f"{source.path} is dated {date} in seeds/sources.yaml{inferred}"
         if "date" in item:
-            dated = f"the appearance is dated {date}"
+            date, dated = item["date"], f"the appearance is dated {item['date']}"
+        elif "source" in item:
+            date = sources[item["source"]].published
+            inferred = " (inferred from the text)" if "published" in sources[item["source"]].inferred else ""
+            dated = f"{sources[item['source']].path} is dated {date} in seeds/sources.yaml{inferred}"
+        else:
+            date = dated = ""
         if date and date < claim_date:
             dline, dcol = doc.where(path + ("date",)) if "date" in item else doc.where(path + ("source",))
             problems.add(doc.path, dline, dcol, f"{dated}, before the claim was made ({claim_date})",
                          "a claim appears on or after the day it is made; correct 'claim_date' or the appearance's "
                          "date (with 'date:', when the seed's own date is not when the claim appeared there)")
+        place = (item.get("source") or item.get("url"), " ".join(item.get("quote", "").split()))
+        if place in seen:
+            problems.add(doc.path, line, col, f"this appearance is listed twice (first as appearance {seen[place]})",
+                         "remove the repeated appearance")
+        seen.setdefault(place, i + 1)
         if len(problems.errors) > before:
             continue
         qline, qcol = doc.where(path + ("quote",))

@@ -147,6 +147,14 @@ CASES = [
      CLAIM + "appearances:\n  - source: 002_a4831d323f0df05e\n    quote: \"around 300 Iraqi fighters entered Syria\"\n",
      "content/claims/probe.yaml:17:12: error: the quote is not in seeds/002_a4831d323f0df05e.txt",
      "copy the source's words exactly"),
+    ("appearance-listed-twice", "content/claims/probe.yaml",
+     CLAIM + "appearances:\n  - source: 002_a4831d323f0df05e\n  - source: 002_a4831d323f0df05e\n",
+     "content/claims/probe.yaml:17:5: error: this appearance is listed twice (first as appearance 1)",
+     "remove the repeated appearance"),
+    ("claimants-sharing-a-page", "content/claims/probe.yaml",
+     edit(CLAIMANT, "claimant: [{name: Reuters, kind: organisation}, {name: REUTERS, kind: organisation}]"),
+     "content/claims/probe.yaml:2:56: error: the claimant 'REUTERS' (organisation) would share the page "
+     "claimants/reuters/ with 'Reuters' (organisation)", "write the same name and kind for the same claimant"),
     ("claimant-known-from-a-seed-without-appearance", "content/claims/probe.yaml",
      edit(CLAIMANT, "claimant: {name: Middle East Eye, kind: organisation}"),
      "content/claims/probe.yaml:2:18: warning: the claimant 'Middle East Eye' is known from Middle East Eye "
