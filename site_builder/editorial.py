@@ -9,7 +9,7 @@ call), reported at the excerpt or verdict it concerns:
 - one source: a verdict on the scale (a verdict with a rating) whose counted evidence comes
   from one independent source (a text and its derivatives are one source). A claim refuted
   by the very text it was made in (its `appearances`), or by the text that one copies, is
-  the exception;
+  the exception, for a verdict in the lower half of the scale (Misleading, False);
 - a later report: evidence from a source published after the claim was made, with no note
   saying so (a note that speaks of timing: "later", "after", a date...);
 - one passage, two stances: the same words of a source (overlapping excerpts) counted as
@@ -127,8 +127,9 @@ def _one_source(model: Model, claim: Claim) -> list[Finding]:
     counted = independent_sources(model, claim)
     if len(counted) >= 2:
         return []
-    if refuted_by_its_own_text(model, claim):
-        return []
+    scale = sorted(v.rating for v in model.verdicts if v.rating is not None)
+    if verdict.rating < scale[len(scale) // 2] and refuted_by_its_own_text(model, claim):
+        return []  # the lower half of the scale (Misleading, False) may rest on the text that made the claim
     what = f"one source, {_label(model, counted[0])}" if counted else "no excerpt that supports or refutes it"
     return [Finding(
         "one-source", claim.id, claim.path, claim.line, 0,
