@@ -12,6 +12,8 @@ call), reported at the excerpt or verdict it concerns:
   the exception, for a verdict in the lower half of the scale (Misleading, False);
 - a later report: evidence from a source published after the claim was made, with no note
   saying so (a note that speaks of timing: "later", "after", a date...);
+- the claim's own words: an excerpt marked `supports` that quotes the words in which the
+  claim was made (its appearances): a claim does not support itself;
 - one passage, two stances: the same words of a source (overlapping excerpts) counted as
   `supports` in one claim and `refutes` in another that shares a tag with it, with no note on
   either saying why.
@@ -55,6 +57,7 @@ KINDS = {
     "one-source": "a verdict on the scale resting on one source",
     "later-report": "a later report without a note saying so",
     "opposite-stances": "one passage cited with opposite stances",
+    "supports-itself": "the claim's own words counted as support",
 }
 
 
@@ -86,8 +89,27 @@ def review(model: Model, anchors: dict[tuple[str, int], Anchor]) -> list[Finding
         findings += _copies_counted_twice(model, claim)
         findings += _one_source(model, claim)
         findings += _later_reports(model, claim)
+        findings += _supported_by_itself(claim, anchors)
     findings += _opposite_stances(model, anchors)
     return findings
+
+
+def _supported_by_itself(claim: Claim, anchors: dict[tuple[str, int], Anchor]) -> list[Finding]:
+    """Supporting excerpts that overlap the words in which the claim was made (its appearances' quotes)."""
+    made = [(a.source, anchors[(claim.id, a.number)]) for a in claim.appearances
+            if a.quote and (claim.id, a.number) in anchors]
+    out = []
+    for excerpt in claim.evidence:
+        anchor = anchors.get((claim.id, excerpt.number))
+        if excerpt.stance != "supports" or anchor is None:
+            continue
+        if any(source == excerpt.source and own.start < anchor.end and anchor.start < own.end for source, own in made):
+            out.append(_at(
+                excerpt, "supports-itself", claim,
+                f"excerpt {excerpt.number} quotes the words in which the claim was made, as evidence that supports it",
+                "a claim does not support itself: give the excerpt 'stance: context', or remove it (the page "
+                "already shows those words under where the claim was made)"))
+    return out
 
 
 def _label(model: Model, source_id: str) -> str:

@@ -128,6 +128,23 @@ def test_a_claim_refuted_by_the_text_it_was_made_in_may_rest_on_that_text(tmp_pa
         assert len(editorial_warnings(root)) == 1, verdict
 
 
+def test_the_words_that_make_a_claim_do_not_support_it(tmp_path: Path) -> None:
+    own = ("orig", "decided to send no fighters", "supports", "")
+    text = claim("conflicting", [own, LATER]).replace(
+        "claim_date:", 'appearances:\n  - source: orig\n    quote: "It decided to send no fighters to the north."\nclaim_date:')
+    root = make_site(tmp_path, {"itself": text})
+    warnings = editorial_warnings(root)
+    assert [w.split(": warning: ")[0] for w in warnings] == ["content/claims/itself.yaml:11:12"]
+    assert "excerpt 1 quotes the words in which the claim was made, as evidence that supports it" in warnings[0]
+    # As context, or from another place in the same text, it is not the claim supporting itself.
+    (root / "content" / "claims" / "itself.yaml").write_text(text.replace("stance: supports", "stance: context"),
+                                                             encoding="utf-8")
+    assert editorial_warnings(root) == []
+    (root / "content" / "claims" / "itself.yaml").write_text(
+        text.replace('quote: "decided to send no fighters"', 'quote: "The council met on Sunday."'), encoding="utf-8")
+    assert editorial_warnings(root) == []
+
+
 def test_a_later_report_needs_a_note_that_says_when(tmp_path: Path) -> None:
     silent = ("later", "Several factions already have fighters on the ground", "refutes", "")
     vague = ("later", "Several factions already have fighters on the ground", "refutes", "The outlet's sources.")
