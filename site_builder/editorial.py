@@ -185,31 +185,37 @@ def _opposite_stances(model: Model, anchors: dict[tuple[str, int], Anchor]) -> l
     note are left out: the note is where an editor says why this claim reads the passage
     differently.
     """
-    by_key: dict[tuple[str, str], list[tuple[int, int, Claim, Excerpt]]] = defaultdict(list)
+    by_key: dict[tuple[str, str], list[tuple[int, int, str, int, str]]] = defaultdict(list)
     for claim in model.claims:
         for excerpt in claim.evidence:
-            anchor = anchors.get((claim.id, excerpt.number))
-            if anchor is None or excerpt.stance not in COUNTED or excerpt.note:
+            if excerpt.stance not in COUNTED or excerpt.note:
                 continue
+            anchor = anchors.get((claim.id, excerpt.number))
+            if anchor is None:
+                continue
+            # (start, end, claim, excerpt, stance): plain values, so that sorting needs no key function
+            item = (anchor.spans[0][0], anchor.spans[-1][1], claim.id, excerpt.number, excerpt.stance)
             for tag in claim.tags:
-                by_key[(tag, excerpt.source)].append((anchor.start, anchor.end, claim, excerpt))
+                by_key[(tag, excerpt.source)].append(item)
     pairs: dict[tuple[str, int, str, int], str] = {}  # (claim, excerpt, other claim, other excerpt) -> tag
     for (tag, _source), items in sorted(by_key.items(), key=lambda entry: entry[0]):
-        items.sort(key=lambda item: (item[0], item[1], item[2].id, item[3].number))
+        items.sort()
         # For each stance: the item reaching furthest, and the furthest of another claim than that one's.
         best: dict[str, tuple[Any, Any]] = {"supports": (None, None), "refutes": (None, None)}
         for item in items:
-            start, end, claim, excerpt = item
-            first, second = best["refutes" if excerpt.stance == "supports" else "supports"]
-            partner = next((r for r in (first, second) if r and r[1] > start and r[2].id != claim.id), None)
+            start, end, claim_id, number, stance = item
+            first, second = best["refutes" if stance == "supports" else "supports"]
+            partner = first if first is not None and first[1] > start and first[2] != claim_id else None
+            if partner is None and second is not None and second[1] > start and second[2] != claim_id:
+                partner = second
             if partner is not None:
-                pairs.setdefault((claim.id, excerpt.number, partner[2].id, partner[3].number), tag)
-                pairs.setdefault((partner[2].id, partner[3].number, claim.id, excerpt.number), tag)
-            first, second = best[excerpt.stance]
+                pairs.setdefault((claim_id, number, partner[2], partner[3]), tag)
+                pairs.setdefault((partner[2], partner[3], claim_id, number), tag)
+            first, second = best[stance]
             if first is None or end > first[1]:
-                best[excerpt.stance] = (item, first if first is not None and first[2].id != claim.id else second)
-            elif first[2].id != claim.id and (second is None or end > second[1]):
-                best[excerpt.stance] = (first, item)
+                best[stance] = (item, first if first is not None and first[2] != claim_id else second)
+            elif first[2] != claim_id and (second is None or end > second[1]):
+                best[stance] = (first, item)
     claims = {c.id: c for c in model.claims}
     out = []
     for (claim_id, number, other_id, other_number), tag in sorted(pairs.items()):
