@@ -3,17 +3,21 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: serve build check test test-tools fuzz bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# the project itself, editable: puts .venv/bin/factcheck on the same code as build.py
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-serve: $(STAMP)  ## build the site, serve it on http://127.0.0.1:8000, rebuild on every save
-	$(PY) build.py serve
+serve: $(STAMP)  ## build the site, serve it on http://$(HOST):$(PORT) (make serve PORT=8001), rebuild on every save
+	$(PY) build.py serve --host $(HOST) --port $(PORT)
 
 build: $(STAMP)
 	$(PY) build.py build

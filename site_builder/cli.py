@@ -1,4 +1,8 @@
-"""The command line: build, check, serve, new, pin. Thin: each command calls the pipeline.
+"""The command line: build, check, serve, new, pin, init, add. Thin: each command calls the pipeline.
+
+`python build.py …` and the installed `factcheck …` are the same command line. Without
+`--root`, a command works on the current folder when it holds content/. Every hint it prints
+is a command that works where the user is: the program as they called it, with their --root.
 
 Exit codes: 0 fine, 1 the content has errors, 2 wrong usage.
 """
@@ -6,14 +10,45 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
+import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import pipeline
+from . import __version__, pipeline
 from .errors import Problems
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """How the user called us, so that hints can be pasted where they are."""
+
+    program: tuple[str, ...]  # ("factcheck",) or ("python", "build.py"), as typed
+    root: str = ""  # --root as typed, when given
+
+    @classmethod
+    def current(cls, root: str = "") -> Invocation:
+        called = sys.argv[0] if sys.argv and sys.argv[0] else "factcheck"
+        if called.endswith(".py"):
+            return cls(("python" if shutil.which("python") else "python3", called), root)
+        on_path = shutil.which(Path(called).name)
+        if on_path and Path(on_path).resolve() == Path(called).resolve():
+            return cls((Path(called).name,), root)  # as short as the user can type it
+        return cls((called,), root)
+
+    def elsewhere(self) -> Invocation:
+        """The same program, callable from another folder (after `cd`): a relative path made absolute."""
+        program = tuple(str(Path(w).resolve()) if w.endswith(".py") or os.sep in w else w for w in self.program)
+        return Invocation(program, self.root)
+
+    def command(self, words: str) -> str:
+        """`words` (a subcommand and its arguments) as a command line the user can paste."""
+        root = ["--root", self.root] if self.root else []
+        return shlex.join([*self.program, *shlex.split(words), *root])
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,55 +58,102 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="build.py", description="Build and check a fact-check site from content/ and seeds/.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+class _Help(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults after each option, and the examples kept as written."""
 
-    build = commands.add_parser("build", help="check the content and write the site")
-    build.add_argument("--root", type=Path, default=PROJECT_DIR, help="folder holding content/ and seeds/")
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or isinstance(action, argparse._VersionAction):
+            return action.help  # the help says what happens without the option
+        return super()._get_help_string(action)
+
+
+ROOT_HELP = "the site's folder, holding content/ and seeds/ (default: the current folder, when it holds content/)"
+
+
+def _command(commands: argparse._SubParsersAction, name: str, help: str, examples: str) -> argparse.ArgumentParser:
+    return commands.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
+                               epilog="examples:\n" + examples.replace("factcheck " + name, "%(prog)s") + "\n",
+                               formatter_class=_Help)
+
+
+def _root_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", type=Path, default=argparse.SUPPRESS, help=ROOT_HELP)
+
+
+def make_parser(prog: str = "factcheck") -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Build and check a fact-check site from content/ and seeds/.",
+                     epilog="examples:\n  %(prog)s init my-site\n  %(prog)s check\n  %(prog)s COMMAND --help\n",
+                     formatter_class=_Help)
+    parser.add_argument("--version", action="version", version=f"factcheck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+
+    build = _command(commands, "build", "check the content and write the site",
+                     "  factcheck build\n  factcheck build --base-url https://example.org/checks/ --out public")
+    _root_option(build)
     build.add_argument("--out", type=Path, help="output folder (default: _site/ in the root)")
     build.add_argument("--base-url", help="where the site will be published, overriding content/site.yaml")
     build.add_argument("--no-search", action="store_true", help="skip the search index (pagefind/)")
 
-    check = commands.add_parser("check", help="report every problem in the content, write nothing")
-    check.add_argument("--root", type=Path, default=PROJECT_DIR)
-    check.add_argument("--format", choices=["text", "github", "json"], default="text")
+    check = _command(commands, "check", "report every problem in the content, write nothing",
+                     "  factcheck check\n  factcheck check --strict --format github   # in CI")
+    _root_option(check)
+    check.add_argument("--format", choices=["text", "github", "json"], default="text",
+                       help="text for people, github for annotations on pull requests, json for tools")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument("--editorial", action="store_true",
                        help="print the editorial report: every claim's verdict and independent sources, and where "
                             "a verdict may not follow the methodology")
 
-    serve = commands.add_parser("serve", help="build, serve on this machine, rebuild and reload on every save")
-    serve.add_argument("--root", type=Path, default=PROJECT_DIR)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = _command(commands, "serve", "build, serve on this machine, rebuild and reload on every save",
+                     "  factcheck serve\n  factcheck serve --port 8001 --open")
+    _root_option(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
     serve.add_argument("--open", action="store_true", help="open the site in a browser")
 
-    new = commands.add_parser("new", help="start a new file from a commented skeleton")
-    new.add_argument("kind", choices=["claim"])
+    new = _command(commands, "new", "start a new claim from a commented skeleton",
+                   "  factcheck new claim minister-said-prices-fell")
+    new.add_argument("kind", choices=["claim"], help="what to start")
     new.add_argument("id", help="the claim's id: lower-case words joined by hyphens")
-    new.add_argument("--root", type=Path, default=PROJECT_DIR)
+    _root_option(new)
 
-    pin = commands.add_parser("pin", help="record a seed's new digest after a deliberate change to its text")
+    pin = _command(commands, "pin", "record a seed's new digest after a deliberate change to its text",
+                   "  factcheck pin 001_70b4227ab82008e2")
     pin.add_argument("seed", help="the seed's id (its file name without .txt)")
-    pin.add_argument("--root", type=Path, default=PROJECT_DIR)
+    _root_option(pin)
+
+    init = _command(commands, "init", "start a new site in an empty folder",
+                    "  factcheck init my-site\n"
+                    "  factcheck init my-site --title 'Election claims checked' --base-url https://example.org/checks/ \\\n"
+                    "      --organisation 'Daily Example' --organisation-url https://example.org/ --contact desk@example.org")
+    from .init import add_options as add_init_options
+    add_init_options(init)
+
+    add = _command(commands, "add", "add a source: a text file, a saved web page, a PDF, or a web address",
+                   "  factcheck add source https://example.org/news/2024/12/02/report\n"
+                   "  factcheck add source saved-page.html --url https://example.org/news/report\n"
+                   "  factcheck add source statement.pdf --label 'Ministry statement of 2 December'")
+    from .add_source import add_options as add_source_options
+    add.add_argument("kind", choices=["source"], help="what to add")
+    add_source_options(add)
+    _root_option(add)
     return parser
 
 
-def _report(problems: Problems, fmt: str = "text") -> None:
+def _report(problems: Problems, invocation: Invocation, fmt: str = "text") -> None:
     if problems.items:
-        print(problems.render(fmt), file=sys.stderr if fmt == "text" else sys.stdout)
+        print(problems.render(fmt, invocation.command), file=sys.stderr if fmt == "text" else sys.stdout)
 
 
 def _summary(problems: Problems) -> str:
     return f"{len(problems.errors)} error(s), {len(problems.warnings)} warning(s)"
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    root = args.root.resolve()
+def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
+    root = args.root
     out = args.out or root / "_site"
     checked = pipeline.build(root, out, args.base_url, search=not args.no_search)
-    _report(checked.problems)
+    _report(checked.problems, invocation)
     if not checked.ok:
         print(f"build failed: {_summary(checked.problems)}; {out} was left as it was", file=sys.stderr)
         return EXIT_CONTENT
@@ -83,12 +165,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    checked = pipeline.check(args.root.resolve())
+def cmd_check(args: argparse.Namespace, invocation: Invocation) -> int:
+    checked = pipeline.check(args.root)
     if args.editorial and checked.model is not None:
-        _editorial_report(checked, args.format)
+        _editorial_report(checked, invocation, args.format)
     else:
-        _report(checked.problems, args.format)
+        _report(checked.problems, invocation, args.format)
         if args.editorial:
             print("no editorial report: the content has errors; fix them first", file=sys.stderr)
     failed = bool(checked.problems.errors) or (args.strict and checked.problems.warnings)
@@ -98,45 +180,93 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_CONTENT if failed else EXIT_OK
 
 
-def _editorial_report(checked: pipeline.Checked, fmt: str) -> None:
+def _editorial_report(checked: pipeline.Checked, invocation: Invocation, fmt: str) -> None:
     """The editorial report (as JSON with --format json), and the other problems as usual."""
     from .editorial import report, report_data
     assert checked.model is not None
     others = Problems([p for p in checked.problems.items if not p.message.startswith("editorial: ")])
     if fmt == "json":
         print(json.dumps({"editorial": report_data(checked.model, checked.findings),
-                          "problems": json.loads(others.render("json"))}, indent=2, ensure_ascii=False))
+                          "problems": json.loads(others.render("json", invocation.command))},
+                         indent=2, ensure_ascii=False))
         return
     print(report(checked.model, checked.findings))
-    _report(checked.problems if fmt == "github" else others, fmt)  # annotations for each finding on GitHub
+    _report(checked.problems if fmt == "github" else others, invocation, fmt)  # annotations for each finding on GitHub
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, invocation: Invocation) -> int:
     from .serve import serve
-    return serve(args.root.resolve(), args.host, args.port, open_browser=args.open)
+    return serve(args.root, args.host, args.port, open_browser=args.open)
 
 
-def cmd_new(args: argparse.Namespace) -> int:
+def cmd_new(args: argparse.Namespace, invocation: Invocation) -> int:
     from .scaffold import new_claim
-    return new_claim(args.root.resolve(), args.id)
+    return new_claim(args.root, args.id, invocation.command)
 
 
-def cmd_pin(args: argparse.Namespace) -> int:
+def cmd_pin(args: argparse.Namespace, invocation: Invocation) -> int:
     from .scaffold import pin_seed
-    return pin_seed(args.root.resolve(), args.seed)
+    return pin_seed(args.root, args.seed, invocation.command)
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new, "pin": cmd_pin}
+def cmd_init(args: argparse.Namespace, invocation: Invocation) -> int:
+    from .init import init_site
+    return init_site(args, invocation.elsewhere().command)
+
+
+def cmd_add(args: argparse.Namespace, invocation: Invocation) -> int:
+    from .add_source import add_source
+    return add_source(args.root, args, invocation.command)
+
+
+COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new, "pin": cmd_pin,
+            "init": cmd_init, "add": cmd_add}
+
+
+def find_root(given: Path | None, invocation: Invocation, words: list[str]) -> Path | None:
+    """The site's folder: --root when given, else the current folder when it holds content/.
+
+    Never a folder the user did not name: a site found by walking up (or the tool's own
+    embedded site) could be checked or overwritten by mistake. When the current folder is not
+    a site, the message names where we looked and the command for the site nearest by.
+    """
+    prog = " ".join(invocation.program)
+    if given is not None:
+        if not given.is_dir():
+            print(f"{prog}: error: --root {given} is not a folder (give the folder holding content/ and seeds/)",
+                  file=sys.stderr)
+            return None
+        return given.resolve()
+    here = Path.cwd()
+    if (here / "content").is_dir():
+        return here
+    nearby = [p for p in here.parents if (p / "content" / "site.yaml").is_file()][:1]
+    try:
+        nearby += sorted(p for p in here.iterdir() if (p / "content" / "site.yaml").is_file())[:3]
+    except OSError:
+        pass
+    print(f"{prog}: error: {here} is not a site's folder: it has no content/ folder "
+          "(looked there, in the folders above it and in the folders inside it)", file=sys.stderr)
+    for site in nearby:
+        root = os.path.relpath(site, here)
+        print(f"  {site} is a site: {shlex.join([*invocation.program, *words, '--root', root])}", file=sys.stderr)
+    print(f"  to start a new site: {shlex.join([*invocation.program, 'init', 'my-site'])}", file=sys.stderr)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
-    if not args.root.is_dir():
-        print(f"build.py: error: --root {args.root} is not a folder (give the folder holding content/ and seeds/)",
-              file=sys.stderr)
-        return EXIT_USAGE
+    invocation = Invocation.current()
+    words = sys.argv[1:] if argv is None else argv
+    args = make_parser(" ".join(invocation.program)).parse_args(words)
+    if args.command != "init":
+        given = getattr(args, "root", None)
+        invocation = Invocation(invocation.program, "" if given is None else str(given))
+        root = find_root(given, invocation, words)
+        if root is None:
+            return EXIT_USAGE
+        args.root = root
     try:
-        return COMMANDS[args.command](args)
+        return COMMANDS[args.command](args, invocation)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the output was piped into a command that stopped reading (head)

@@ -6,6 +6,7 @@ mistake in every file; the command line prints them sorted and turns them into a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class Problem:
     hint: str = ""  # how to fix it
     severity: str = "error"  # "error" or "warning"
     detail: str = ""  # further lines (a diff, a "did you mean"), shown indented
+    fix: str = ""  # a command that fixes it, without the program's name: "pin 001_70b4227ab82008e2"
 
     def location(self) -> str:
         where = self.path
@@ -30,14 +32,21 @@ class Problem:
                 where += f":{self.col}"
         return where
 
-    def text(self) -> str:
-        hint = f" ({self.hint})" if self.hint else ""
+    def full_hint(self, command: Callable[[str], str] = lambda fix: f"factcheck {fix}") -> str:
+        """The hint, ending with the fixing command as the user can type it where they are."""
+        if not self.fix:
+            return self.hint
+        return f"{self.hint}: {command(self.fix)}" if self.hint else command(self.fix)
+
+    def text(self, command: Callable[[str], str] = lambda fix: f"factcheck {fix}") -> str:
+        full = self.full_hint(command)
+        hint = f" ({full})" if full else ""
         first = f"{self.location()}: {self.severity}: {self.message}{hint}"
         if not self.detail:
             return first
         return first + "\n" + "\n".join("    " + line for line in self.detail.splitlines())
 
-    def github(self) -> str:
+    def github(self, command: Callable[[str], str] = lambda fix: f"factcheck {fix}") -> str:
         """A workflow command that GitHub shows as an annotation on the pull request."""
         kind = "error" if self.severity == "error" else "warning"
         props = [f"file={_escape_property(self.path)}"]
@@ -45,7 +54,8 @@ class Problem:
             props.append(f"line={self.line}")
         if self.col:
             props.append(f"col={self.col}")
-        hint = f" ({self.hint})" if self.hint else ""
+        full = self.full_hint(command)
+        hint = f" ({full})" if full else ""
         body = self.message + hint + (("\n" + self.detail) if self.detail else "")
         return f"::{kind} {','.join(props)}::{_escape_data(body)}"
 
@@ -65,8 +75,8 @@ class Problems:
     items: list[Problem] = field(default_factory=list)
 
     def add(self, path: str, line: int, col: int, message: str, hint: str = "", *,
-            severity: str = "error", detail: str = "") -> None:
-        self.items.append(Problem(path, line, col, message, hint, severity, detail))
+            severity: str = "error", detail: str = "", fix: str = "") -> None:
+        self.items.append(Problem(path, line, col, message, hint, severity, detail, fix))
 
     def extend(self, other: Problems) -> None:
         self.items.extend(other.items)
@@ -82,13 +92,15 @@ class Problems:
     def sorted(self) -> list[Problem]:
         return sorted(set(self.items), key=lambda p: (p.path, p.line, p.col, p.severity, p.message))
 
-    def render(self, fmt: str = "text") -> str:
+    def render(self, fmt: str = "text", command: Callable[[str], str] = lambda fix: f"factcheck {fix}") -> str:
+        """The problems as text, GitHub annotations or JSON; `command` spells a fix as the user types it."""
         items = self.sorted()
         if fmt == "github":
-            return "\n".join(p.github() for p in items)
+            return "\n".join(p.github(command) for p in items)
         if fmt == "json":
-            return json.dumps([asdict(p) for p in items], indent=2, ensure_ascii=False)
-        return "\n".join(p.text() for p in items)
+            return json.dumps([{**{k: v for k, v in asdict(p).items() if k != "fix"}, "hint": p.full_hint(command)}
+                               for p in items], indent=2, ensure_ascii=False)
+        return "\n".join(p.text(command) for p in items)
 
 
 def display_path(root: Path, path: str) -> str:

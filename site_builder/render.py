@@ -31,10 +31,10 @@ from markupsafe import Markup
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
 from .model import Appearance, Claim, Excerpt, Model, Source
+from .resources import builtin
 from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
 from .textdiff import similarity, word_diff
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
 MATRIX_MAX_SOURCES = 24
 SEARCH_PAGE = "search/index.html"  # noindex, and left out of the sitemap
@@ -57,10 +57,10 @@ class Theme:
 
     @classmethod
     def for_root(cls, root: Path) -> Theme:
-        dirs = [Path(root).resolve()] if Path(root).resolve() != PROJECT_DIR else []
-        dirs.append(PROJECT_DIR)
-        return cls(tuple(d / "templates" for d in dirs if (d / "templates").is_dir()),
-                   tuple(d / "static" for d in dirs if (d / "static").is_dir()))
+        def dirs(name: str) -> tuple[Path, ...]:
+            own, builtin_dir = Path(root).resolve() / name, builtin(name)
+            return ((own,) if own.is_dir() and own != builtin_dir else ()) + (builtin_dir,)
+        return cls(dirs("templates"), dirs("static"))
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,17 @@ import datetime
 import hashlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import Problems
 from .load import SLUG, load_yaml_file
+from .resources import builtin
 from .validate import slugify
 
 CLAIM_SKELETON = """\
 # yaml-language-server: $schema={schema}
-# A fact-check of one claim. Replace every "TODO:" value, then run: python build.py check
+# A fact-check of one claim. Replace every "TODO:" value, then run: {check}
 # The file name is the claim's id: {id}.yaml -> /claims/{id}/
 
 # The claim as it was made, in one sentence, without the verdict.
@@ -55,29 +57,32 @@ published: {today}
 """
 
 
-def new_claim(root: Path, claim_id: str) -> int:
+Command = Callable[[str], str]  # a subcommand's words -> the command line the user can paste
+
+
+def new_claim(root: Path, claim_id: str, command: Command) -> int:
     """Write a commented skeleton that passes `check` once its placeholders are filled."""
     if not SLUG.match(claim_id):
         suggestion = slugify(claim_id)
-        print(f"build.py: error: '{claim_id}' is not a valid claim id "
+        print(f"error: '{claim_id}' is not a valid claim id "
               f"(use lower-case letters, digits and hyphens{', such as ' + suggestion if suggestion else ''})",
               file=sys.stderr)
         return 2
     claims = root / "content" / "claims"
     target = claims / f"{claim_id}.yaml"
     if target.exists():
-        print(f"build.py: error: {target.relative_to(root)} already exists (choose another id, or edit that file)",
+        print(f"error: {target.relative_to(root)} already exists (choose another id, or edit that file)",
               file=sys.stderr)
         return 2
     claims.mkdir(parents=True, exist_ok=True)
     verdicts = _verdict_keys(root)
     seeds = sorted(p.stem for p in (root / "seeds").glob("*.txt"))
-    schema = Path(__file__).parent / "schemas" / "claim.schema.json"
+    schema = builtin("schemas") / "claim.schema.json"
     target.write_text(CLAIM_SKELETON.format(
         id=claim_id, schema=_relative(schema, claims), verdicts=", ".join(verdicts) or "see content/verdicts.yaml",
-        seed=seeds[0] if seeds else "000_1b24216a71cf53b4", today=datetime.date.today().isoformat()),
-        encoding="utf-8")
-    print(f"wrote {target.relative_to(root)}: fill in every 'TODO:', then run python build.py check")
+        seed=seeds[0] if seeds else "000_1b24216a71cf53b4", today=datetime.date.today().isoformat(),
+        check=command("check")), encoding="utf-8")
+    print(f"wrote {target.relative_to(root)}: fill in every 'TODO:', then run: {command('check')}")
     return 0
 
 
@@ -93,19 +98,19 @@ def _verdict_keys(root: Path) -> list[str]:
         return []
 
 
-def pin_seed(root: Path, seed_id: str) -> int:
+def pin_seed(root: Path, seed_id: str, command: Command) -> int:
     """Record a seed's current digest in seeds/sources.yaml, after a deliberate change of its text."""
     seed = root / "seeds" / f"{seed_id}.txt"
     sources = root / "seeds" / "sources.yaml"
     if not seed.is_file():
-        print(f"build.py: error: there is no seed seeds/{seed_id}.txt", file=sys.stderr)
+        print(f"error: there is no seed seeds/{seed_id}.txt", file=sys.stderr)
         return 2
     problems = Problems()
     doc = load_yaml_file(root, sources, problems)
     entry = doc.data.get("sources", {}).get(seed_id) if doc and isinstance(doc.data, dict) else None
     if not isinstance(entry, dict) or "sha256" not in entry:
-        print(f"build.py: error: seeds/sources.yaml has no sha256 for '{seed_id}' "
-              f"(add an entry for it first; see the README)", file=sys.stderr)
+        print(f"error: seeds/sources.yaml has no entry for '{seed_id}' (a new text gets its entry, digest "
+              f"included, from: {command(f'add source seeds/{seed_id}.txt')})", file=sys.stderr)
         return 1
     actual = hashlib.sha256(seed.read_bytes()).hexdigest()
     if entry["sha256"] == actual:
@@ -115,5 +120,5 @@ def pin_seed(root: Path, seed_id: str) -> int:
     lines = sources.read_text(encoding="utf-8").split("\n")
     lines[line - 1] = lines[line - 1].replace(entry["sha256"], actual)
     sources.write_text("\n".join(lines), encoding="utf-8")
-    print(f"pinned {seed_id}: {entry['sha256']} -> {actual}; check that every excerpt still anchors: python build.py check")
+    print(f"pinned {seed_id}: {entry['sha256']} -> {actual}; check that every excerpt still anchors: {command('check')}")
     return 0

@@ -178,7 +178,7 @@ def source_excerpt(root: Path, path: str, line: int, col: int) -> str:
 
 
 def entries_for(root: Path, problems: list[Problem]) -> tuple[ErrorEntry, ...]:
-    return tuple(ErrorEntry(p.location(), p.message, p.hint, source_excerpt(root, p.path, p.line, p.col), p.detail)
+    return tuple(ErrorEntry(p.location(), p.message, p.full_hint(), source_excerpt(root, p.path, p.line, p.col), p.detail)
                  for p in problems)
 
 

@@ -37,8 +37,9 @@ from .model import (
     Source,
     Verdict,
 )
+from .resources import builtin
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMA_DIR = builtin("schemas")
 RESERVED_PAGE_SLUGS = {"claims", "sources", "verdicts", "tags", "index", "404", "feed", "sitemap",
                        "robots", "static", "pagefind", "corrections", "evidence", "livereload"}
 YAML_BOOLEAN_WORDS = {"yes", "no", "on", "off", "true", "false", "y", "n"}
@@ -340,14 +341,19 @@ def _check_sources(loaded: Loaded, problems: Problems) -> dict[str, Source]:
             sline, scol = doc.where(("sources", seed_id, "sha256"))
             problems.add(doc.path, sline, scol,
                          f"the bytes of {seed.path} have changed: pinned sha256 {item['sha256']}, actual {seed.sha256}",
-                         f"seeds are evidence and are never edited; restore the original bytes, or, if the new text "
-                         f"is deliberate, re-pin it with: python build.py pin {seed_id}")
+                         "seeds are evidence and are never edited; restore the original bytes, or, if the new text "
+                         "is deliberate, re-pin it", fix=f"pin {seed_id}")
+        if item.get("original") and not (loaded.root / "seeds" / item["original"]).is_file():
+            oline, ocol = doc.where(("sources", seed_id, "original"))
+            problems.add(doc.path, oline, ocol, f"there is no file seeds/{item['original']}",
+                         "put the original page back beside the text, or remove 'original:'", severity="warning")
         residue = _check_residue(doc, seed_id, item.get("residue", []), seed.text, problems)
         inferred = frozenset(k[: -len("_inferred")] for k, v in item.items() if k.endswith("_inferred") and v)
         sources[seed_id] = Source(seed_id, seed.path, seed.text, item["label"], item["language"], item["sha256"],
                                   item.get("title", ""), item.get("outlet", ""), item.get("author", ""),
                                   item.get("url", ""), item.get("published", ""), inferred, item.get("notes", ""),
-                                  residue, item.get("derived_from", ""))
+                                  residue, item.get("derived_from", ""), extracted=frozenset(item.get("extracted", [])),
+                                  retrieved=item.get("retrieved", ""))
     _check_derivations(doc, sources, problems)
     return sources
 
@@ -739,6 +745,11 @@ def _check_page(page: Any, problems: Problems) -> ContentPage | None:
         close = difflib.get_close_matches(key, ["title", "nav"], n=1)
         problems.add(page.path, kline, kcol, f"unknown key '{key}'",
                      f"did you mean '{close[0]}'?" if close else "the front matter takes 'title' and 'nav'")
+    for number, text in enumerate(page.body.split("\n"), start=page.body_line):
+        if PLACEHOLDER in text:
+            col = text.index(PLACEHOLDER) + 1
+            problems.add(page.path, number, col, f"the page is a draft: '{_first_line(text[col - 1:])[:60]}'",
+                         "replace the placeholder with your own words before publishing", severity="warning")
     nav = meta.get("nav", 0)
     if not isinstance(nav, int) or isinstance(nav, bool) or nav < 0:
         nline, ncol = page.meta.where(("nav",))
