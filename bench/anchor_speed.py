@@ -3,13 +3,18 @@
     python bench/anchor_speed.py [--repeat 5]
 
 Hits are the embedded site's own excerpts (and, for the long source, spans of it with
-typography changed); misses are the same quotes with one word changed, so each pays for the
-"did you mean" search (rapidfuzz) and the word diff. A plain script that prints numbers.
+typography changed); misses are the same quotes with one word changed, and paraphrases (each
+sentence of the rewrite 000 quoted from 001, the article it rewords; for the long source,
+quotes with their words shuffled), so each pays for the "did you mean" search and the word
+diff. A source's sentences are indexed on its first miss: "first miss" rows time that miss on
+a fresh index. A plain script that prints numbers. Goal: a miss under 10 ms (median) on the
+seeds and under 50 ms on a 50,000-character source.
 """
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import sys
 import time
@@ -49,6 +54,21 @@ def time_quotes(index: SourceIndex, quotes: list[str], repeat: int) -> tuple[lis
         per_quote.append(best)
         found += result is not None
     return per_quote, found
+
+
+def shuffled(quote: str, rng: random.Random) -> str:
+    words = quote.split()
+    rng.shuffle(words)
+    return " ".join(words)
+
+
+def first_misses(source: Source, quotes: list[str]) -> list[float]:
+    """Seconds for the first miss on a fresh index of the source: its sentences indexed then."""
+    out = []
+    for quote in quotes:
+        index = SourceIndex(source)
+        out.append(time_quotes(index, [quote], 1)[0][0])
+    return out
 
 
 def long_source(chars: int, rng: random.Random) -> Source:
@@ -101,6 +121,12 @@ def main() -> int:
         print(f"# {source_id}: {len(source.text):,} characters, index built in {setup * 1000:.2f} ms")
     report("seeds: hits (the site's own excerpts)", hits, hits_found)
     report("seeds: misses (one word changed)", misses, misses_found)
+    sources = checked.model.sources
+    rewrite, original = (sources[i] for i in ("000_1b24216a71cf53b4", "001_70b4227ab82008e2"))
+    sentences = [s for s in re.split(r"(?<=[.!?\u201d])\s+", rewrite.text) if len(s.split()) >= 6]
+    seconds, found = time_quotes(SourceIndex(original), sentences, args.repeat)
+    report("seeds: paraphrases (000's sentences in 001)", seconds, found)
+    report("seeds: first miss on a source", first_misses(original, sentences[:20]), 0)
 
     source = long_source(50_000, rng)
     start = time.perf_counter()
@@ -112,6 +138,9 @@ def main() -> int:
     report("50,000 characters: hits (curly apostrophes)", seconds, found)
     seconds, found = time_quotes(index, [changed_word(q, rng) for q in quotes], args.repeat)
     report("50,000 characters: misses (one word changed)", seconds, found)
+    seconds, found = time_quotes(index, [shuffled(q, rng) for q in quotes], args.repeat)
+    report("50,000 characters: misses (words shuffled)", seconds, found)
+    report("50,000 characters: first miss", first_misses(source, [changed_word(q, rng) for q in quotes[:20]]), 0)
     return 0
 
 

@@ -5,11 +5,17 @@ dashes, the ellipsis) with a map from each normalised character back to the raw 
 highlight lands on the original characters. Nothing else is forgiven: a changed word is a
 different quote. An ellipsis splits a quote into parts that must appear in order, close
 together. Residue lines never count as evidence. A miss gets a "did you mean" with the
-closest passage of the source and a word-level diff.
+closest citable passage of the source (found by the quote's words, so that a paraphrase
+finds the sentence it rewords) and a word-level diff, or the two places a stitched quote
+joins.
 """
 from __future__ import annotations
 
 import bisect
+import functools
+import heapq
+import itertools
+import math
 import re
 import unicodedata
 from array import array
@@ -21,11 +27,10 @@ from rapidfuzz import fuzz
 
 from .errors import Problems
 from .model import Appearance, Claim, Excerpt, Model, Source
-from .textdiff import diff_as_text, word_diff
+from .textdiff import Comparison, compare, diff_as_text
 
 SELECTOR_CONTEXT = 32  # characters of prefix and suffix, as the W3C Web Annotation model suggests
 MAX_ELLIPSIS_GAP = 300  # characters an ellipsis may skip across a paragraph break
-MIN_SUGGESTION_SCORE = 72  # below this similarity (0-100), nothing close is offered
 
 # One character for another: every quotation mark becomes ", every dash -.
 _QUOTES = "'\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4\"\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u2039\u203a"
@@ -124,6 +129,11 @@ def quote_parts(quote: str) -> list[str]:
     if len(text) > 1 and text[0] == '"' and text[-1] == '"':
         text = text[1:-1].strip()
     return [p for p in (normalise_quote(part) for part in _ELLIPSIS.split(text)) if p]
+
+
+def compare_wordings(first: str, second: str) -> Comparison:
+    """Two wordings word by word, forgiving what anchoring forgives: quotation marks, dashes, spaces."""
+    return compare(first, second, key=normalise_quote)
 
 
 def line_starts(text: str) -> list[int]:
@@ -227,22 +237,203 @@ class SourceIndex:
         return Anchor(self.source.id, raw, self.line_of(start), text[start:end],
                       text[max(0, start - SELECTOR_CONTEXT):start], text[end:end + SELECTOR_CONTEXT])
 
-    def closest(self, part: str) -> tuple[float, int, int] | None:
-        """The passage most like the part, as (score, raw start, raw end), on whole words."""
-        if not part:
-            return None
-        found = fuzz.partial_ratio_alignment(part, self.norm.text, score_cutoff=MIN_SUGGESTION_SCORE)
-        if found is None:
-            return None
-        start, end = self.norm.raw_span(found.dest_start, max(found.dest_end, found.dest_start + 1))
-        text = self.source.text
-        # Edges at white space or at word characters, so that punctuation is kept only when it helps.
-        starts = _word_edges(text, start, r"(?<!\S)\S", True) + _word_edges(text, start, r"(?<!\w)\w", True)
-        ends = _word_edges(text, end, r"\S(?!\S)", False) + _word_edges(text, end, r"\w(?!\w)", False)
+    def in_article(self, spans: tuple[tuple[int, int], ...]) -> bool:
+        """Whether a placement (normalised offsets) stays clear of residue."""
+        return not any(self.residue_lines(*self.norm.raw_span(s, e)) for s, e in spans)
+
+    @functools.cached_property
+    def passages(self) -> Passages:
+        """The citable sentences, made on the first miss only: a site without misses never pays for them."""
+        return Passages(self)
+
+    def suggest(self, part: str) -> Suggestion | None:
+        """The citable passage closest in substance to a part that is not in the source, or None.
+
+        The sentences sharing most of the part's words (see Passages) are each narrowed to the
+        stretch most like the part; the best is the one sharing most of its substance and most of
+        its words, in order and in any order (a reworded sentence, a changed word order), if it
+        shares enough.
+        """
         wanted = normalise_quote(part)
-        best = max(((fuzz.ratio(wanted, normalise_quote(text[a:b])), a, b) for a in starts for b in ends if a < b),
-                   key=lambda t: (t[0], -(t[2] - t[1])))
-        return best
+        stems = _stems(part)
+        best: tuple[float, Suggestion] | None = None
+        for substance, first, last in self.passages.closest(stems):
+            lo, hi = self.passages.spans[first][0], self.passages.spans[last][1]
+            stretches = _stretches(wanted, set(stems), normalise(self.source.text[lo:hi]))
+            for handicap, (start, end) in zip((0, 0.1), stretches):  # the one lined up is the more natural
+                passage = " ".join(self.source.text[lo + start:lo + end].split())
+                comparison = compare_wordings(part, passage)
+                unordered = _dice(stems, _stems(passage))
+                score = substance + comparison.similarity + unordered - handicap
+                if (substance >= MIN_SUBSTANCE or max(comparison.similarity, unordered) >= MIN_SIMILARITY) and (
+                        best is None or score > best[0]):
+                    best = (score, Suggestion(lo + start, lo + end, self.line_of(lo + start), passage, comparison,
+                                              unordered))
+        return best[1] if best else None
+
+    def split_quote(self, part: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """Where a part stitched from two passages of the article comes from: two raw spans, or None."""
+        words = part.split()
+        # The longest run of first words that is in the article; a run of fewer words is there too.
+        lo, hi = 0, len(words)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if self._citable(" ".join(words[:mid])) else (lo, mid - 1)
+        k = lo
+        if k < 2 or k > len(words) - 2:
+            return None
+        # The seam often changes the punctuation of the words on either side of it.
+        for left, right in ((words[:k], words[k:]), (words[:k + 1], words[k + 1:])):
+            first = self._citable(" ".join(left).rstrip(_SEAM))
+            second = self._citable(" ".join(right).lstrip(_SEAM)) if len(right) >= 2 else None
+            if first and second:
+                return first, second
+        return None
+
+    def _citable(self, text: str) -> tuple[int, int] | None:
+        """The raw span of the first placement of a text in the article, or None."""
+        norm = normalise_quote(text)
+        if not norm:
+            return None
+        start = self.norm.text.find(norm)
+        while start != -1:
+            if self.in_article(((start, start + len(norm)),)):
+                return self.norm.raw_span(start, start + len(norm))
+            start = self.norm.text.find(norm, start + 1)
+        return None
+
+
+_SEAM = " .,;:!?\"'-"
+# Sentence ends: a stop, perhaps closed by quotation marks or brackets, then white space.
+_SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d)\]]*\s+")
+_STEM = re.compile(r"\w+")
+STEM_LENGTH = 5  # words agreeing on their first letters count as one: "happening" and "happen"
+# Words that carry little substance; they still count, at a quarter of their weight.
+_FUNCTION_WORDS = frozenset(re.findall(r"\w+", """
+    a an and are as at be been but by for from had has have he her his in is it its no not of on or
+    our she so than that the their them they this to was we were what which who will with would you"""))
+# A suggestion with fewer of the quote's words in order than this is a rewording of it, a
+# paraphrase, if it has at least PARAPHRASE_FROM of them in some order; with fewer, it is only
+# the nearest passage.
+PARAPHRASE_BELOW = 0.8
+PARAPHRASE_FROM = 0.4
+# A passage is suggested when it has at least two of the quote's words of substance, and either
+# this share of all its words (weighted by rarity), or this share of its words in order.
+MIN_SHARED_WORDS = 2
+MIN_SUBSTANCE = 0.3
+MAX_SUGGESTION_QUOTE = 1_000  # characters of a missing quote that the search for a suggestion reads
+MIN_SIMILARITY = 0.45
+
+
+def _stretches(wanted: str, stems: set[str], window: NormText) -> list[tuple[int, int]]:
+    """Where in a window (raw offsets in it) the passage most like the words may be: the stretch
+    that lines up best with them, and the stretch from the first to the last of their words of
+    substance, which a changed word order keeps together."""
+    text = window.text
+    found = fuzz.partial_ratio_alignment(wanted, text)
+    start, end = (found.dest_start, found.dest_end) if found and found.dest_end > found.dest_start else (0, len(text))
+    # Edges at white space or at word characters, so that punctuation is kept only when it helps.
+    starts = set(_word_edges(text, start, r"(?<!\S)\S", True) + _word_edges(text, start, r"(?<!\w)\w", True))
+    ends = set(_word_edges(text, end, r"\S(?!\S)", False) + _word_edges(text, end, r"\w(?!\w)", False))
+    _, a, b = max(((fuzz.ratio(wanted, text[a:b]), a, b) for a in starts for b in ends if a < b),
+                  key=lambda t: (t[0], -(t[2] - t[1]), -t[1]), default=(0, start, end))
+    out = [window.raw_span(a, b)]
+    words = [(m.start(), m.end(), m.group()[:STEM_LENGTH]) for m in _STEM.finditer(text.lower())]
+    shared = [i for i, (_a, _b, stem) in enumerate(words) if stem in stems and stem not in _FUNCTION_WORDS]
+    if shared:
+        first, last = shared[0], shared[-1]
+        while first > 0 and words[first - 1][2] in stems:  # the quote's small words around them too
+            first -= 1
+        while last < len(words) - 1 and words[last + 1][2] in stems:
+            last += 1
+        out.append(window.raw_span(words[first][0], words[last][1]))
+    return out
+
+
+def _dice(first: list[str], second: list[str]) -> float:
+    """Share of words two wordings have in common, in any order (0 to 1)."""
+    a, b = set(first), set(second)
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 1.0
+
+
+def _stems(text: str) -> list[str]:
+    return _words(normalise_quote(text).lower())
+
+
+def _words(normalised: str) -> list[str]:
+    """The stems of a normalised, lower-case text's words."""
+    return [w[:STEM_LENGTH] for w in _STEM.findall(normalised) if len(w) > 1 or w.isdigit()]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    start: int  # raw offsets of the passage
+    end: int
+    line: int
+    passage: str  # its words, on one line
+    comparison: Comparison  # the quote's words against the passage's
+    unordered: float  # share of their words in common, in any order
+
+    @property
+    def kind(self) -> str:
+        """"close" (a word or two changed), "paraphrase" or "distant"."""
+        if self.comparison.similarity >= PARAPHRASE_BELOW:
+            return "close"
+        return "paraphrase" if max(self.comparison.similarity, self.unordered) >= PARAPHRASE_FROM else "distant"
+
+
+class Passages:
+    """A source's citable sentences (never residue), with the words of each, for "did you mean".
+
+    A quote not in the source is scored against every sentence, and every two sentences in a row,
+    by the share of its words they contain, each word weighted by how rare it is in the source:
+    a reworded sentence, a changed word order or a few synonyms keep most of a quote's rare words.
+    """
+
+    def __init__(self, index: SourceIndex):
+        text = index.source.text
+        cuts = sorted({0, len(text)} | {m.end() for m in re.finditer("\n", text)}
+                      | {m.end() for m in _SENTENCE_END.finditer(text)}
+                      | {b for r in index.residue for b in (r.start, r.end)})
+        self.spans = [(a, b) for a, b in itertools.pairwise(cuts)
+                      if text[a:b].strip() and not index.residue_lines(a, b)]
+        self.postings: dict[str, list[int]] = {}  # each word: the sentences that have it
+        norm, starts = index.norm.text.lower(), index.norm.starts
+        for i, (a, b) in enumerate(self.spans):  # the words of the source's normalised text, as a quote's
+            for word in dict.fromkeys(_words(norm[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)])):
+                self.postings.setdefault(word, []).append(i)
+        count = len(self.spans) or 1
+        self.weights = {w: math.log(1 + count / len(ids)) * (0.25 if w in _FUNCTION_WORDS else 1.0)
+                        for w, ids in self.postings.items()}
+
+    def closest(self, stems: list[str], count: int = 4) -> list[tuple[float, int, int]]:
+        """The passages sharing most of the words' substance: (share, first sentence, last sentence).
+
+        A word the source lacks weighs as a word found in one sentence in three: it tells nothing
+        of where to look, but a quote of such words is not close to anything.
+        """
+        wanted = set(stems)
+        weight = {w: self.weights.get(w, math.log(4)) * (0.25 if w in _FUNCTION_WORDS else 1.0) for w in wanted}
+        total = sum(weight.values()) or 1.0
+        hits: dict[int, set[str]] = {}
+        for word in wanted:
+            for i in self.postings.get(word, ()):
+                hits.setdefault(i, set()).add(word)
+
+        def share(words: set[str]) -> float:
+            return sum(weight[w] for w in words) / total
+
+        candidates = []
+        for i, words in hits.items():
+            if len(words - _FUNCTION_WORDS) >= MIN_SHARED_WORDS:
+                candidates.append((share(words), i, i))
+            following = hits.get(i + 1)
+            if following and self.spans[i][1] == self.spans[i + 1][0]:  # two sentences in a row, no residue between
+                pair = words | following
+                if len(pair - _FUNCTION_WORDS) >= MIN_SHARED_WORDS:
+                    # A pair must add substance to be preferred to one sentence.
+                    candidates.append((share(pair) - 0.1, i, i + 1))
+        return heapq.nlargest(count, candidates)
 
 
 def _word_edges(text: str, near: int, pattern: str, before: bool, words: int = 3) -> list[int]:
@@ -327,19 +518,35 @@ def _explain_miss(claim: Claim, excerpt: Excerpt | Appearance, index: SourceInde
         problems.add(*where, f"the parts of the quote are in {seed}, but not in this order and close together",
                      "an ellipsis joins parts of one passage; quote them as separate excerpts")
         return
-    closest = index.closest(missing)
-    if closest is None:
+    # A very long quote is compared by its beginning: enough to find what it was meant to be.
+    missing = missing[:MAX_SUGGESTION_QUOTE].rsplit(" ", 1)[0] if len(missing) > MAX_SUGGESTION_QUOTE else missing
+    stitched = index.split_quote(missing)
+    if stitched:
+        places = [f"{seed}:{index.line_of(a)}: \"{' '.join(index.source.text[a:b].split())}\"" for a, b in stitched]
+        problems.add(*where, f"the quote{which} joins words from two places in {seed}",
+                     "quote each passage as its own excerpt, or mark the words left out with an ellipsis (…)",
+                     detail="first: " + places[0] + "\nthen:  " + places[1])
+        return
+    suggestion = index.suggest(missing)
+    if suggestion is None:
         problems.add(*where, f"the quote{which} is not in {seed}, and nothing close to it was found",
                      "check that the excerpt cites the right source")
         return
-    score, start, end = closest
-    passage = " ".join(index.source.text[start:end].split())
-    line = index.line_of(start)
-    diff = diff_as_text(word_diff(normalise_quote(missing), normalise(passage).text))
-    problems.add(*where, f"the quote{which} is not in {seed}",
-                 "copy the source's words exactly; only quotation marks, dashes and spaces may differ",
-                 detail=f"did you mean ({seed}:{line}, {score:.0f}% alike): \"{passage}\"\n"
-                        f"word diff (quote -> source): {diff}")
+    diff = diff_as_text(suggestion.comparison.parts)
+    detail = (f"did you mean ({seed}:{suggestion.line}, {suggestion.comparison.percent}% of the words alike): "
+              f"\"{suggestion.passage}\"\nword diff (quote -> source): {diff}")
+    if suggestion.kind == "paraphrase":
+        problems.add(*where, f"the quote{which} is not in {seed}: this looks like a paraphrase, not a quotation",
+                     "quote the source's own words, exactly, or cite the passage it paraphrases",
+                     detail=detail)
+    elif suggestion.kind == "distant":
+        problems.add(*where, f"the quote{which} is not in {seed}; the closest passage shares only some of its words",
+                     "check that the excerpt cites the right source, and copy the source's words exactly",
+                     detail=detail)
+    else:
+        problems.add(*where, f"the quote{which} is not in {seed}",
+                     "copy the source's words exactly; only quotation marks, dashes and spaces may differ",
+                     detail=detail)
 
 
 def _shorten(text: str, limit: int = 60) -> str:

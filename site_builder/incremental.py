@@ -67,6 +67,7 @@ from .errors import Problem, Problems
 from .model import Claim, Model, Source
 from .pipeline import Checked
 from .render import Assets, OutputFile, Renderer, Theme, make_environment, static_files
+from .structured import source_text_path
 
 __all__ = ["Build", "Builder", "Snapshot"]
 
@@ -76,7 +77,7 @@ RACY_NS = 2_000_000_000
 TREE = (".", "content", "content/claims", "content/pages", "seeds")  # the folders whose files are read
 
 # The Renderer methods that stream_site calls and `_plan` knows how to key.
-PLANNED_METHODS = {"index", "search", "claim", "source", "sources_index", "verdict_pages", "tag_pages",
+PLANNED_METHODS = {"index", "search", "claim", "source", "source_text", "sources_index", "verdict_pages", "tag_pages",
                    "content_pages", "corrections", "evidence_matrix", "not_found", "feeds", "sitemap"}
 
 
@@ -712,6 +713,8 @@ class Builder:
         for source_id, source in sources:
             add(f"source {source_id}", lambda r, s=source: [r.source(s)],
                 [(f"sources/{source_id}/index.html", ("source", source, tuple(cites[source_id])))])
+            add(f"source text {source_id}", lambda r, s=source: [r.source_text(s)],
+                [(source_text_path(source), ("source-text", source.text))])
         source_counts = tuple((s, len({c.id for c, _ in cites[s]})) for s, _ in sources)
         add("sources", lambda r: [r.sources_index()], [("sources/index.html", ("sources", sources, source_counts))])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import multiprocessing
 import traceback
@@ -26,14 +27,13 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, residue_spans, text_fragment
+from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, compare_wordings, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
 from .model import Appearance, Claim, Excerpt, Model, Source
 from .resources import builtin
-from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
-from .textdiff import similarity, word_diff
+from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known, source_text_path
 
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
 MATRIX_MAX_SOURCES = 24
@@ -82,14 +82,24 @@ class Segment:
     cites: list[Cite] = field(default_factory=list)  # the excerpts that cover this text
     ids: list[str] = field(default_factory=list)  # anchors that start here
     residue: str = ""  # the reason, when this text within the line is not part of the article
+    parts: list[str] = field(default_factory=list)  # the anchors of every excerpt part covering this text
 
 
 @dataclass
-class Paragraph:
-    number: int  # the line of the seed
+class Line:
+    """A line of the source as the page shows it; a blank line has no segments."""
+
+    number: int
     segments: list[Segment]
     residue: str = ""  # the reason, when the line is not part of the article
-    cited_by: list[Cite] = field(default_factory=list)
+
+
+@dataclass
+class Citation:
+    """Beside the text: the fact-checks quoting passages that start on one line, each claim once."""
+
+    line: int
+    claims: list[tuple[Claim, int, list[str]]]  # (claim, its first excerpt's number here, its stances here)
 
 
 def make_environment(theme: Theme) -> Environment:
@@ -105,6 +115,7 @@ def make_environment(theme: Theme) -> Environment:
     env.filters["markdown"] = render_markdown
     env.filters["inline_markdown"] = render_inline
     env.filters["long_date"] = long_date
+    env.filters["exact_text"] = exact_text
     return env
 
 
@@ -115,6 +126,12 @@ def long_date(iso: str) -> str:
         return "not known"
     year, month, day = iso[:10].split("-")
     return f"{int(day)} {months[int(month) - 1]} {year}"
+
+
+def exact_text(text: str) -> Markup:
+    """Text escaped so that the page's DOM holds it unchanged: an HTML parser reads a carriage
+    return as a line feed, a character reference as itself."""
+    return Markup(str(escape(text)).replace("\r", "&#13;"))
 
 
 def json_for_script(data: Any) -> Markup:
@@ -231,17 +248,22 @@ class Renderer:
     def comparison_view(self, claim: Claim, comparison) -> dict[str, Any]:
         by_id = {e.id: e for e in claim.evidence}
         earlier, later = by_id[comparison.earlier], by_id[comparison.later]
-        earlier_text = " ".join(self.anchors[(claim.id, earlier.number)].exact.split())
-        later_text = " ".join(self.anchors[(claim.id, later.number)].exact.split())
+        wordings = compare_wordings(self.anchors[(claim.id, earlier.number)].exact,
+                                    self.anchors[(claim.id, later.number)].exact)
         return {"comparison": comparison, "earlier": self.excerpt_view(claim, earlier),
-                "later": self.excerpt_view(claim, later), "diff": word_diff(earlier_text, later_text),
-                "similarity": round(similarity(earlier_text, later_text) * 100)}
+                "later": self.excerpt_view(claim, later), "diff": wordings.parts,
+                "similarity": wordings.percent, "identical": wordings.identical}
 
     def source(self, source: Source) -> OutputFile:
         cites = self.cites[source.id]
         claims = sorted({c.claim.id: c.claim for c in cites}.values(), key=lambda c: c.id)
         return self.page(f"sources/{source.id}/index.html", "source.html", self.source_title(source),
-                         source=source, paragraphs=source_paragraphs(source, cites), claims=claims)
+                         source=source, lines=source_lines(source, cites), citations=citations(cites),
+                         claims=claims)
+
+    def source_text(self, source: Source) -> OutputFile:
+        """The source's exact text: what the TextPositionSelectors of claims.json count in."""
+        return OutputFile(source_text_path(source), source.text.encode("utf-8"))
 
     def source_title(self, source: Source) -> str:
         return source.title or source.label
@@ -353,29 +375,35 @@ def context_after(suffix: str) -> str:
     return suffix.rsplit(" ", 1)[0] + "…" if " " in suffix else ""
 
 
-def source_paragraphs(source: Source, cites: list[Cite]) -> list[Paragraph]:
-    """The source's lines, each cut into segments at every highlight and residue boundary."""
+def source_lines(source: Source, cites: list[Cite]) -> list[Line]:
+    """Every line of the source, cut into segments at every highlight and residue boundary.
+
+    The page joins them with the line breaks of the text and nothing else, so that the text
+    content of its article element is the source's text, character for character.
+    """
     spans = [(start, end, cite, part) for cite in cites for part, (start, end) in enumerate(cite.anchor.spans)]
     residue = residue_spans(source)
-    paragraphs = []
+    lines = []
     offset = 0
     for number, line in enumerate(source.text.split("\n"), start=1):
         line_end = offset + len(line)
-        if line.strip():
-            whole = next((r.reason for r in residue if r.whole_lines and r.start <= offset and line_end <= r.end), "")
-            inline = [r for r in residue if not r.whole_lines and r.start >= offset and r.end <= line_end]
-            paragraphs.append(Paragraph(number, _segments(line, offset, spans, inline), whole,
-                                        _cites_starting(offset, line_end, spans)))
+        whole = next((r.reason for r in residue if r.whole_lines and r.start <= offset and line_end <= r.end), "")
+        inline = [r for r in residue if not r.whole_lines and r.start >= offset and r.end <= line_end]
+        lines.append(Line(number, _segments(line, offset, spans, inline) if line else [], whole))
         offset = line_end + 1
-    return paragraphs
+    return lines
 
 
-def _cites_starting(start: int, end: int, spans) -> list[Cite]:
-    out: list[Cite] = []
-    for s, _e, cite, part in spans:
-        if part == 0 and start <= s <= end and cite not in out:
-            out.append(cite)
-    return out
+def citations(cites: list[Cite]) -> list[Citation]:
+    """For each line where cited passages start, the claims quoting them: a claim that quotes
+    the line twice is listed once, with its stances."""
+    by_line: dict[int, dict[str, tuple[Claim, int, list[str]]]] = {}
+    for cite in cites:
+        claims = by_line.setdefault(cite.anchor.line, {})
+        stances = claims.setdefault(cite.claim.id, (cite.claim, cite.excerpt.number, []))[2]
+        if cite.excerpt.stance not in stances:
+            stances.append(cite.excerpt.stance)
+    return [Citation(line, list(claims.values())) for line, claims in sorted(by_line.items())]
 
 
 def _segments(line: str, offset: int, spans, inline_residue: list[ResidueSpan]) -> list[Segment]:
@@ -388,11 +416,12 @@ def _segments(line: str, offset: int, spans, inline_residue: list[ResidueSpan]) 
         cuts.update({r.start, r.end})
     points = sorted(cuts)
     segments = []
-    for a, b in zip(points, points[1:]):
-        covering = [c for s, e, c, _p in spans if s <= a and e >= b]
+    for a, b in itertools.pairwise(points):
+        covering = [(c, p) for s, e, c, p in spans if s <= a and e >= b]
         starting = [c.part_id(p) for s, _e, c, p in spans if s == a]
         reason = next((r.reason for r in inline_residue if r.start <= a and b <= r.end), "")
-        segments.append(Segment(line[a - offset:b - offset], list(dict.fromkeys(covering)), starting, reason))
+        segments.append(Segment(line[a - offset:b - offset], list(dict.fromkeys(c for c, _p in covering)), starting,
+                                reason, [c.part_id(p) for c, p in covering]))
     return segments
 
 
@@ -507,9 +536,10 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     """Every file of the site, in the order they are rendered; the same files as render_site."""
     renderer = Renderer(model, anchors, theme)
     renderer.cites, renderer.tags  # worked out once, before the workers fork
-    tasks = [(method, None) for method in SITE_PAGES]
+    tasks: list[tuple[str, Any]] = [(method, None) for method in SITE_PAGES]
     # Source pages take three times as long as claim pages: they go first, so the last ranges are short.
     tasks += [("source", s) for _, s in sorted(model.sources.items())] + [("claim", c) for c in model.claims]
+    tasks += [("source_text", s) for _, s in sorted(model.sources.items())]
     paths = []
     for f in render_pages(renderer, tasks, workers):
         paths.append(f.path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .anchor import Anchor
+from .anchor import SELECTOR_CONTEXT, Anchor
 from .model import Appearance, Claim, Claimant, Model, Source
 
 
@@ -17,6 +17,15 @@ def claim_url(model: Model, claim: Claim) -> str:
 
 def source_url(model: Model, source: Source) -> str:
     return f"{model.site.base_url}sources/{source.id}/"
+
+
+def source_text_path(source: Source) -> str:
+    """Where a source's exact text is published, beside its page."""
+    return f"sources/{source.id}/source.txt"
+
+
+def source_text_url(model: Model, source: Source) -> str:
+    return model.site.base_url + source_text_path(source)
 
 
 def rating(model: Model, claim: Claim) -> dict[str, Any]:
@@ -125,6 +134,27 @@ def claim_review(model: Model, claim: Claim) -> dict[str, Any]:
     return review
 
 
+def targets(model: Model, source: Source, anchor: Anchor) -> list[dict[str, Any]]:
+    """W3C Web Annotation targets of an excerpt: one for each part an ellipsis separates.
+
+    Each names the source's published text (source.txt), which the TextPositionSelector counts
+    in, in Unicode code points as the model says. The TextQuoteSelector's context is the text's
+    own, line breaks included, and so is the text content of the source page's article element:
+    a client may apply it to either. Context is left out where the text begins or ends.
+    """
+    text = source.text
+    out = []
+    for start, end in anchor.spans:
+        quote: dict[str, Any] = {"type": "TextQuoteSelector", "exact": text[start:end]}
+        if start:
+            quote["prefix"] = text[max(0, start - SELECTOR_CONTEXT):start]
+        if end < len(text):
+            quote["suffix"] = text[end:end + SELECTOR_CONTEXT]
+        out.append({"type": "SpecificResource", "source": source_text_url(model, source),
+                    "selector": [quote, {"type": "TextPositionSelector", "start": start, "end": end}]})
+    return out
+
+
 def data_feed(model: Model, updated: str) -> dict[str, Any]:
     """Every ClaimReview as a schema.org DataFeed of DataFeedItems, the shape of the fact-check feeds
     that Data Commons publishes and that aggregators read: each item's `item` a list of one ClaimReview."""
@@ -138,14 +168,6 @@ def data_feed(model: Model, updated: str) -> dict[str, Any]:
         elements.append(element)
     return {"@context": "https://schema.org", "@type": "DataFeed", "name": model.site.title,
             "url": model.site.base_url, "dateModified": updated, "dataFeedElement": elements}
-
-
-def selectors(anchor: Anchor) -> list[dict[str, Any]]:
-    """W3C Web Annotation selectors for an excerpt's place in its source."""
-    return [
-        {"type": "TextQuoteSelector", "exact": anchor.exact, "prefix": anchor.prefix, "suffix": anchor.suffix},
-        {"type": "TextPositionSelector", "start": anchor.start, "end": anchor.end},
-    ]
 
 
 def claim_record(model: Model, claim: Claim, anchors: dict[tuple[str, int], Anchor]) -> dict[str, Any]:
@@ -170,7 +192,7 @@ def claim_record(model: Model, claim: Claim, anchors: dict[tuple[str, int], Anch
                 "quote": e.quote,
                 "line": anchors[(claim.id, e.number)].line,
                 "parts": [list(span) for span in anchors[(claim.id, e.number)].spans],
-                "selectors": selectors(anchors[(claim.id, e.number)]),
+                "target": targets(model, model.sources[e.source], anchors[(claim.id, e.number)]),
             }
             for e in claim.evidence
         ],
@@ -190,7 +212,8 @@ def appearance_record(model: Model, claim: Claim, appearance: Appearance,
         record.update(source=appearance.source, source_url=source_url(model, model.sources[appearance.source]))
     if appearance.quote:
         anchor = anchors[(claim.id, appearance.number)]
-        record.update(quote=appearance.quote, line=anchor.line, selectors=selectors(anchor))
+        record.update(quote=appearance.quote, line=anchor.line,
+                      target=targets(model, model.sources[appearance.source], anchor))
     return record
 
 

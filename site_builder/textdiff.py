@@ -1,8 +1,14 @@
-"""Word-level differences between two wordings: for "did you mean" and for quote comparisons."""
+"""Word-level differences between two wordings: for "did you mean" and for quote comparisons.
+
+Words are compared by a key (the anchoring's normalisation, so that a curly and a straight
+apostrophe are the same word), and the similarity figure is worked out from the same
+alignment as the diff, so the two always agree.
+"""
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _WORD = re.compile(r"\S+")
@@ -14,28 +20,38 @@ class DiffPart:
     text: str
 
 
-def word_diff(first: str, second: str) -> list[DiffPart]:
-    """The second text as edits of the first, word by word."""
+@dataclass(frozen=True)
+class Comparison:
+    parts: list[DiffPart]  # the second text as edits of the first; "same" words as the second writes them
+    similarity: float  # share of words in common, in order (0 to 1), from the same alignment
+
+    @property
+    def identical(self) -> bool:
+        return all(part.kind == "same" for part in self.parts)
+
+    @property
+    def percent(self) -> int:
+        """The similarity as a whole percentage that never says 100 of a difference, nor 0 of a likeness."""
+        if self.identical:
+            return 100
+        rounded = round(self.similarity * 100)
+        return min(99, max(rounded, 1 if any(p.kind == "same" for p in self.parts) else 0))
+
+
+def compare(first: str, second: str, key: Callable[[str], str]) -> Comparison:
+    """Align two wordings word by word, words being equal when their keys are."""
     a, b = _WORD.findall(first), _WORD.findall(second)
+    matcher = difflib.SequenceMatcher(None, [key(w) for w in a], [key(w) for w in b], autojunk=False)
     parts: list[DiffPart] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op == "equal":
-            parts.append(DiffPart("same", " ".join(a[a0:a1])))
+            parts.append(DiffPart("same", " ".join(b[b0:b1])))
             continue
         if a1 > a0:
             parts.append(DiffPart("removed", " ".join(a[a0:a1])))
         if b1 > b0:
             parts.append(DiffPart("added", " ".join(b[b0:b1])))
-    return parts
-
-
-def similarity(first: str, second: str) -> float:
-    """Share of words the two wordings have in common, in order (0 to 1)."""
-    a, b = _WORD.findall(first.lower()), _WORD.findall(second.lower())
-    if not a and not b:
-        return 1.0
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    return Comparison(parts, matcher.ratio() if a or b else 1.0)
 
 
 def diff_as_text(parts: list[DiffPart]) -> str:

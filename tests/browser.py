@@ -80,7 +80,8 @@ def node_package_file(relative: str) -> Path:
 
 class _QuietFiles(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
-                      ".wasm": "application/wasm", ".json": "application/json"}
+                      ".wasm": "application/wasm", ".json": "application/json",
+                      ".txt": "text/plain; charset=utf-8"}  # as GitHub Pages and `serve` send it
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

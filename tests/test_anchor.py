@@ -1,6 +1,7 @@
 """Finding quotes in their sources: harmless typography forgiven, changed words refused."""
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import pytest
@@ -137,10 +138,78 @@ def test_misquote_from_000_gets_did_you_mean_with_line_and_word_diff():
     found, problems = anchor(S001, "What is transpiring in Syria is driven by the US and Israel")
     assert found is None
     problem = problems.items[0]
-    assert problem.message == f"the quote is not in seeds/{S001}.txt"
-    assert f"did you mean (seeds/{S001}.txt:3," in problem.detail
+    assert problem.message == f"the quote is not in seeds/{S001}.txt"  # one word: a misquote, not a paraphrase
+    assert f"did you mean (seeds/{S001}.txt:3, 92% of the words alike):" in problem.detail
     assert '"What is happening in Syria is driven by the US and Israel"' in problem.detail
     assert "[-transpiring-] {+happening+}" in problem.detail
+
+
+PARAPHRASES = [
+    # (source cited, the quote as the other text words it, line of the passage it rewords, its start)
+    # 000's rewording of 001's line 3, cited from 001: a reworded sentence with synonyms swapped.
+    (S001, "What is transpiring in Syria is largely influenced by the United States and Israel", 3,
+     "What is happening in Syria is driven by the US and Israel"),
+    # The other way round: 001's words, cited from 000.
+    (S000, "What is happening in Syria is driven by the US and Israel, as part of a second phase to cut off "
+           "Hezbollah in Lebanon", 3, "What is transpiring in Syria is largely influenced by the United States"),
+    (S001, "Iraq will be the first nation impacted by the current situation in Syria", 4,
+     "Iraq will be the first country affected by what is currently happening in Syria"),
+    (S000, "Iraq will be the first country affected by what is currently happening in Syria", 3,
+     "Iraq will be the first nation impacted by the current situation in Syria"),
+    # The same words in another order.
+    (S001, "Israel and the United States largely influence what is transpiring in Syria", 3, "in Syria is driven by"),
+    # 000's rewording of 001's line 9, with a clause of its own added.
+    (S001, "He hinted that fighters from Iraqi factions could soon deploy to Syria, underscoring the deep ties "
+           "within the axis of resistance.", 9, "Fighters from Iraqi factions will likely head to Syria soon"),
+]
+
+
+@pytest.mark.parametrize("source_id, quote, line, passage", PARAPHRASES)
+def test_a_paraphrase_gets_the_passage_it_rewords_and_is_called_a_paraphrase(source_id, quote, line, passage):
+    found, problems = anchor(source_id, quote)
+    assert found is None
+    problem = problems.items[0]
+    assert problem.message == f"the quote is not in seeds/{source_id}.txt: this looks like a paraphrase, not a quotation"
+    first, diff = problem.detail.split("\n")
+    assert first.startswith(f"did you mean (seeds/{source_id}.txt:{line}, ")
+    percent = int(first.split(", ")[1].split("%")[0])
+    assert 0 < percent < 80 and f': "{passage}' in first
+    assert diff.startswith("word diff (quote -> source): ") and "[-" in diff and "{+" in diff
+
+
+def test_a_word_changed_in_a_quote_that_a_pull_quote_repeats_suggests_the_body_not_the_pull_quote():
+    quote = "This is a trap. The Israelis and their allies are trying to lure us into Syria so they can strike us there"
+    found, problems = anchor(S004, quote)
+    assert found is None
+    detail = problems.items[0].detail
+    assert f"did you mean (seeds/{S004}.txt:25, " in detail  # line 16 is the pull quote, residue
+    assert "[-strike-] {+hit+}" in detail
+
+
+@pytest.mark.parametrize("source_id, residue_words", [
+    (S004, "Sign up to get the latest insight and analysis on"),  # the newsletter box, a word changed
+    (S002, "Post a Comments"),  # the blog's comment footer
+])
+def test_residue_is_never_suggested(source_id, residue_words):
+    found, problems = anchor(source_id, residue_words)
+    assert found is None
+    problem = problems.items[0]
+    lines = {int(n) for n in re.findall(rf"seeds/{source_id}\.txt:(\d+)", problem.detail)}
+    residue = {n for r in sources()[source_id].residue for n in range(r.first_line, r.last_line + 1)}
+    assert not lines & residue, problem.detail
+
+
+def test_a_quote_stitched_from_two_sentences_names_both_places():
+    quote = ("Iraq will be the first country affected by what is currently happening in Syria. "
+             "Anything is possible in the coming days")
+    found, problems = anchor(S001, quote)
+    assert found is None
+    problem = problems.items[0]
+    assert problem.message == f"the quote joins words from two places in seeds/{S001}.txt"
+    assert "ellipsis" in problem.hint
+    assert problem.detail == (
+        f'first: seeds/{S001}.txt:4: "Iraq will be the first country affected by what is currently happening in Syria"\n'
+        f'then:  seeds/{S001}.txt:6: "Anything is possible in the coming days"')
 
 
 @pytest.mark.parametrize("quote", [
@@ -153,8 +222,12 @@ def test_changed_words_are_refused(quote):
     assert found is None and problems.errors
 
 
-def test_nothing_close_says_so_rather_than_suggest_a_wrong_passage():
-    found, problems = anchor(S003, "The quick brown fox jumps over the lazy dog")
+@pytest.mark.parametrize("source_id, quote", [
+    (S003, "The quick brown fox jumps over the lazy dog"),
+    (S001, "The weather in Paris was sunny and warm all week long"),
+])
+def test_nothing_close_says_so_rather_than_suggest_a_wrong_passage(source_id, quote):
+    found, problems = anchor(source_id, quote)
     assert found is None
     assert "nothing close to it was found" in problems.items[0].message
     assert not problems.items[0].detail

@@ -230,7 +230,7 @@ def test_seed_with_bom_or_crlf_anchors_on_the_right_characters(site_root: Path, 
     result = build(site_root)
     assert result.code == 0, result.err
     page = (site_root / "_site" / "sources" / "009_odd" / "index.html").read_text(encoding="utf-8")
-    assert "<mark id=\"c-odd-1\" title=\"Quoted by 1 excerpt\">He added that “no fighters” would cross</mark>" in page
+    assert "<mark id=\"c-odd-1\" data-excerpts=\"c-odd-1\">He added that “no fighters” would cross</mark>" in page
 
 
 @pytest.mark.parametrize("name", ["%2e%2e%2fescape", "Iraq", "іraq", "C:x", "claim name", "ａ"])

@@ -365,6 +365,7 @@ def test_claims_json_gives_each_appearance_quote_a_place_in_its_seed(built_site:
     assert quoted, "the embedded site has an appearance with its words"
     for appearance in quoted:
         text = (Path(__file__).parent.parent / "seeds" / f"{appearance['source']}.txt").read_text(encoding="utf-8")
-        quote, position = appearance["selectors"]
-        assert text[position["start"]:position["end"]] == quote["exact"]
-        assert normalise_quote(quote["exact"]) == normalise_quote(appearance["quote"])
+        for target in appearance["target"]:
+            quote, position = target["selector"]
+            assert text[position["start"]:position["end"]] == quote["exact"]
+            assert normalise_quote(quote["exact"]) == normalise_quote(appearance["quote"])
