@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve build check test test-tools fuzz bench clean
+.PHONY: serve build check test test-fast lint golden test-tools fuzz bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ check: $(STAMP)
 
 test: $(STAMP)  ## every test; browser and HTML-checker tests skip (with the reason) where their tools are missing
 	$(PY) -m pytest
+
+test-fast: $(STAMP)  ## the edit loop: every test but the browser and slow ones, 50 fuzzed inputs a test (under 30 s)
+	HYPOTHESIS_PROFILE=quick $(PY) -m pytest -q -m "not browser and not slow"
+
+lint: $(STAMP)  ## ruff (the rules are in pyproject.toml) and mypy on site_builder/
+	$(PY) -m ruff check .
+	$(PY) -m mypy site_builder
+
+golden: $(STAMP)  ## rewrite tests/golden/site, the copy of the embedded site that the tests compare with
+	$(PY) build.py build --no-search --out tests/golden/site
 
 fuzz: $(STAMP)  ## the long fuzzing profile: 10,000 generated inputs per fuzz test
 	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/test_fuzz.py tests/test_anchor.py -k "fuzz or any_" -q

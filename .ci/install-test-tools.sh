@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# Pillow's raqm layout (right-to-left text in the share images) loads libfribidi at run time.
+ldconfig -p 2>/dev/null | grep 'libfribidi\.so\.0' >/dev/null || need_apt+=(libfribidi0)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 command -v jing >/dev/null 2>&1 || need_apt+=(jing)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -32,4 +34,4 @@ if [ "$missing" = 1 ]; then
   # esbuild needs none: its binary comes in the @esbuild/<platform> package npm picks.
   npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$prefix" "${packages[@]}"
 fi
-echo "test tools ready: $(command -v chromium) $(java -version 2>&1 | head -n1)"
+echo "test tools ready: $(command -v chromium) $(java -version 2>&1 | head -n1), libfribidi for right-to-left share images"

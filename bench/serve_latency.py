@@ -149,7 +149,8 @@ def measure(root: Path, edits: int, pause: float) -> dict:
         for k, path in enumerate(picks):
             answer: list[tuple[float, bytes]] = []
 
-            def wait(e: int = epoch, page: str = f"/claims/{path.stem}/") -> None:
+            def wait(e: int = epoch, page: str = f"/claims/{path.stem}/",
+                     answer: list[tuple[float, bytes]] = answer) -> None:
                 _, body = served.get(f"/livereload/{e}?page={page}")  # as the edited claim's open page asks
                 answer.append((time.perf_counter(), body))
 

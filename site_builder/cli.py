@@ -16,9 +16,10 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__, pipeline
-from .errors import Problems
+from .errors import Problems, counted
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -52,7 +53,7 @@ class Invocation:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; say what to do
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; say what to do
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
@@ -146,7 +147,7 @@ def _report(problems: Problems, invocation: Invocation, fmt: str = "text") -> No
 
 
 def _summary(problems: Problems) -> str:
-    return f"{len(problems.errors)} error(s), {len(problems.warnings)} warning(s)"
+    return f"{counted(len(problems.errors), 'error')}, {counted(len(problems.warnings), 'warning')}"
 
 
 def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
@@ -161,7 +162,8 @@ def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
         print(f"{out} is up to date: nothing changed since the last build")
         return EXIT_OK
     model = checked.model
-    print(f"built {len(model.claims)} claims, {len(model.sources)} sources into {out}")
+    assert model is not None, "a build that did its work has the model"
+    print(f"built {counted(len(model.claims), 'claim')}, {counted(len(model.sources), 'source')} into {out}")
     return EXIT_OK
 
 

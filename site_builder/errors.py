@@ -112,3 +112,8 @@ def display_path(root: Path, path: str) -> str:
         return p.resolve().relative_to(Path(root).resolve()).as_posix()
     except (ValueError, OSError):
         return p.as_posix()
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 claim', '2 claims': a count in words a person would write."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

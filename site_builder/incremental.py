@@ -43,15 +43,13 @@ that byte for byte after a sequence of edits.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import os
-import re
 import stat
 import threading
 import time
 import types
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +58,13 @@ from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from . import anchor as anchor_module
 from . import load as load_module
 from . import pipeline as pipeline_module
-from . import render as render_module
 from . import validate as validate_module
 from .anchor import Anchor
-from .errors import Problem, Problems
-from .model import Claim, Model, Source
+from .errors import Problem, Problems, display_path
+from .model import Model
 from .pipeline import Checked
-from .render import Assets, OutputFile, Renderer, Theme, make_environment, static_files
-from .structured import source_text_path
+from .plan import Page, claim_page, site_plan
+from .render import Assets, OutputFile, Renderer, Theme, make_environment, render_page, static_files
 
 __all__ = ["Build", "Builder", "Snapshot"]
 
@@ -75,11 +72,6 @@ __all__ = ["Build", "Builder", "Snapshot"]
 # (file systems keep coarse clocks, FAT's ticks in 2 s): it is read again next time, as git does.
 RACY_NS = 2_000_000_000
 TREE = (".", "content", "content/claims", "content/pages", "seeds")  # the folders whose files are read
-
-# The Renderer methods that stream_site calls and `_plan` knows how to key.
-PLANNED_METHODS = {"index", "search", "claim", "source", "source_text", "sources_index", "verdict_pages", "tag_pages",
-                   "content_pages", "corrections", "evidence_matrix", "not_found", "feeds", "sitemap"}
-
 
 class IncrementalUnavailable(Exception):
     """The pipeline has changed in a way this module does not follow; full builds are used."""
@@ -112,34 +104,17 @@ def _shadow(module: types.ModuleType, overrides: dict[str, Any], required: set[s
     return namespace
 
 
-def planned_methods_missing() -> set[str]:
-    """Renderer methods that stream_site calls and `_plan` does not know (empty when in step)."""
-    called = set(re.findall(r"renderer\.(\w+)\(", inspect.getsource(render_module.stream_site)))
-    called |= set(re.findall(r'\("(\w+)", ', inspect.getsource(render_module.stream_site)))
-    return (called | set(render_module.SITE_PAGES)) - PLANNED_METHODS
-
-
 # --- the snapshot: every output path, rendered now or on first use ----------------------------
-
-@dataclass(eq=False)
-class _Group:
-    """Pages that one call of the renderer produces together (all tag pages, the feeds...)."""
-
-    name: str
-    render: Callable[[Renderer], list[OutputFile]]
-    paths: tuple[str, ...]
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
 
 class Snapshot:
     """The output of one good build: its paths, the bytes carried over, and what renders the rest.
 
-    Safe to share between threads: each group of pages is rendered once, under its own lock,
-    so a slow page never holds up another.
+    Safe to share between threads: each page is rendered once, under its own lock, so a slow page
+    never holds up another.
     """
 
     def __init__(self, model: Model | None, anchors: dict[tuple[str, int], Anchor], theme: Theme,
-                 env: Environment | None, assets: Assets | None, keys: dict[str, Any], groups: dict[str, _Group],
+                 env: Environment | None, assets: Assets | None, keys: dict[str, Any], pages: dict[str, Page],
                  data: dict[str, bytes], shared_key: Any):
         self.model = model
         self.anchors = anchors
@@ -149,7 +124,8 @@ class Snapshot:
         self.keys = keys  # path -> what the file is made from
         self.shared_key = shared_key  # what every page is made from
         self.paths = tuple(sorted(keys))
-        self._groups = groups
+        self._pages = pages
+        self._locks: dict[str, threading.Lock] = {}
         self._data = data  # path -> bytes, for the files there so far
         self._renderer: Renderer | None = None
         self._renderer_lock = threading.Lock()
@@ -185,17 +161,9 @@ class Snapshot:
         data = self._data.get(path)
         if data is not None:
             return data
-        group = self._groups[path]
-        with group.lock:
+        with self._locks.setdefault(path, threading.Lock()):
             if path not in self._data:
-                files = group.render(self._get_renderer())
-                produced = {f.path: f.data for f in files}
-                if set(produced) != set(group.paths):
-                    raise RuntimeError(
-                        f"site_builder/incremental.py is out of step with render.py: '{group.name}' made "
-                        f"{sorted(set(produced) ^ set(group.paths))} unexpectedly; update _plan")
-                for p, d in produced.items():
-                    self._data.setdefault(p, d)
+                self._data[path] = render_page(self._get_renderer(), self._pages[path]).data
             return self._data[path]
 
     def pending(self) -> list[str]:
@@ -244,10 +212,6 @@ class Builder:
         self._env: tuple[Any, Environment] | None = None  # (templates key, environment)
         self._reset_caches()
         try:
-            missing = planned_methods_missing()
-            if missing:
-                raise IncrementalUnavailable(f"stream_site renders pages that incremental.py does not plan "
-                                             f"({', '.join(sorted(missing))})")
             self._check = self._make_check()
         except (IncrementalUnavailable, OSError, TypeError) as exc:
             self._check = pipeline_module.check
@@ -261,7 +225,6 @@ class Builder:
         self._claims: dict[str, tuple[Any, Any, Any, list[Problem]]] = {}  # path -> (doc, context, claim, problems)
         self._claims_seen: set[str] = set()
         self._context: tuple = (None, None, None)  # (verdicts, sources, what a claim is checked against)
-        self._claim_plans: dict[str, tuple] = {}  # path -> (claim, sources, output path, key, group)
         self._lint_model: Any = None
         self._lint_context: Any = None
         self._indexes: dict[tuple, Any] = {}  # (source id, path, residue) -> SourceIndex
@@ -552,7 +515,7 @@ class Builder:
         if not files:
             return None
         model, problems = base.model, Problems()
-        keys, groups, data, anchors = dict(base.keys), dict(base._groups), dict(base._data), dict(base.anchors)
+        keys, pages, data, anchors = dict(base.keys), dict(base._pages), dict(base._data), dict(base.anchors)
         paths = []
         for file in files:
             doc = self._load_yaml_file(self.root, file, problems)
@@ -565,10 +528,11 @@ class Builder:
                 if found is None or problems.errors:
                     return None
                 anchors[(claim.id, excerpt.number)] = found
-            _, _, path, keys[path], groups[path] = _claim_plan(claim, model.sources)
-            data.pop(path, None)
-            paths.append(path)
-        snapshot = Snapshot(model, anchors, base.theme, base.env, base.assets, keys, groups, data, base.shared_key)
+            page = claim_page(claim, model)
+            keys[page.path], pages[page.path] = page.key, page
+            data.pop(page.path, None)
+            paths.append(page.path)
+        snapshot = Snapshot(model, anchors, base.theme, base.env, base.assets, keys, pages, data, base.shared_key)
         try:
             for path in paths:
                 snapshot.get(path)  # now, so that the page is there when the browser asks
@@ -579,9 +543,11 @@ class Builder:
     def _edited_claim_files(self, changed: Iterable[str | Path]) -> list[Path] | None:
         """The claim files among `changed` when the change is only edits of claims of the last build."""
         claims_dir = self.root / "content" / "claims"
+        assert self._edit_base is not None and self._edit_base.model is not None
+        known = {claim.path for claim in self._edit_base.model.claims}
         files = []
         for path in sorted({Path(p) for p in changed}):
-            planned = path.parent == claims_dir and f"content/claims/{path.name}" in self._claim_plans
+            planned = path.parent == claims_dir and f"content/claims/{path.name}" in known
             signature = _signature(path)
             if planned and signature is not None and signature[0] == stat.S_IFREG:
                 files.append(path)
@@ -601,10 +567,11 @@ class Builder:
             checked.problems.extend(template_problems)
             return Build(Checked(checked.problems), None)
         assets = static_files(theme, checked.model)
-        keys, groups, data, shared = self._plan(checked.model, assets, templates_key)
+        plan = site_plan(checked.model, assets)
         assert self._env is not None
-        return self._finish(checked, Snapshot(checked.model, checked.anchors, theme, self._env[1], assets, keys,
-                                              groups, data, shared))
+        return self._finish(checked, Snapshot(checked.model, checked.anchors, theme, self._env[1], assets,
+                                              {p.path: p.key for p in plan.pages}, {p.path: p for p in plan.pages},
+                                              {}, (plan.shared, templates_key)))
 
     def _full_build(self) -> Build:
         checked = pipeline_module.check(self.root, self.base_url)
@@ -665,96 +632,6 @@ class Builder:
         if not problems.errors:
             self._env = (key, env)
         return key, problems
-
-    # -- render: what each output file is made from ---------------------------------------------
-
-    def _plan(self, model: Model, assets: Assets, templates_key: Any):
-        """Every path stream_site makes, with the key it is made from and the call that makes it.
-
-        Mirrors render.stream_site; PLANNED_METHODS lists the Renderer methods it covers.
-        """
-        claims = tuple(model.claims)
-        sources = tuple(sorted(model.sources.items()))
-        nav_pages = tuple(p for p in model.pages if p.nav)
-        asset_names = tuple((name, f.path) for name, f in sorted(assets.files.items()))
-        shared = (model.site, tuple(model.verdicts), tuple(model.pages), nav_pages, asset_names, templates_key)
-
-        keys: dict[str, Any] = {}
-        groups: dict[str, _Group] = {}
-        data: dict[str, bytes] = {}
-
-        def add(name: str, render: Callable[[Renderer], list[OutputFile]], entries: list[tuple[str, Any]]) -> None:
-            group = _Group(name, render, tuple(path for path, _ in entries))
-            for path, key in entries:
-                keys[path] = key
-                groups[path] = group
-
-        add("index", lambda r: [r.index()], [("index.html", ("index", claims))])
-        add("search", lambda r: [r.search()], [("search/index.html", ("search",))])
-        plans = {}
-        for claim in claims:  # the hot loop at 10,000 claims: what depends on the claim alone is kept
-            plan = self._claim_plans.get(claim.path)
-            if plan is None or plan[0] is not claim or plan[1] is not model.sources:
-                plan = _claim_plan(claim, model.sources)
-            plans[claim.path] = plan
-            keys[plan[2]] = plan[3]
-            groups[plan[2]] = plan[4]
-        self._claim_plans = plans
-
-        cites: dict[str, list] = {s: [] for s in model.sources}
-        by_verdict: dict[str, list] = {v.key: [] for v in model.verdicts}
-        by_tag: dict[str, list] = {}
-        for claim in claims:
-            for excerpt in claim.evidence:
-                cites[excerpt.source].append((claim, excerpt))
-            by_verdict.setdefault(claim.verdict, []).append(claim)
-            for tag in dict.fromkeys(claim.tags):
-                by_tag.setdefault(tag, []).append(claim)
-        for source_id, source in sources:
-            add(f"source {source_id}", lambda r, s=source: [r.source(s)],
-                [(f"sources/{source_id}/index.html", ("source", source, tuple(cites[source_id])))])
-            add(f"source text {source_id}", lambda r, s=source: [r.source_text(s)],
-                [(source_text_path(source), ("source-text", source.text))])
-        source_counts = tuple((s, len({c.id for c, _ in cites[s]})) for s, _ in sources)
-        add("sources", lambda r: [r.sources_index()], [("sources/index.html", ("sources", sources, source_counts))])
-
-        verdict_counts = tuple((k, len(v)) for k, v in by_verdict.items())
-        add("verdicts", lambda r: list(r.verdict_pages()),
-            [("verdicts/index.html", ("verdicts", verdict_counts))]
-            + [(f"verdicts/{v.key}/index.html", ("verdict", v, tuple(by_verdict[v.key]))) for v in model.verdicts])
-
-        tags = sorted(by_tag)
-        tag_counts = tuple((t, len(by_tag[t])) for t in tags)
-        add("tags", lambda r: list(r.tag_pages()),
-            [("tags/index.html", ("tags", tag_counts))]
-            + [(f"tags/{t}/index.html", ("tag", t, tuple(by_tag[t]))) for t in tags])
-
-        add("pages", lambda r: list(r.content_pages()), [(f"{p.slug}/index.html", ("page", p)) for p in model.pages])
-        add("corrections", lambda r: [r.corrections()], [("corrections/index.html", ("corrections", claims))])
-        add("evidence", lambda r: [r.evidence_matrix()], [("evidence/index.html", ("evidence", claims, sources))])
-        add("404", lambda r: [r.not_found()], [("404.html", ("404",))])
-        add("feeds", lambda r: list(r.feeds()),
-            [("feed.xml", ("feed", claims)), ("claims.json", ("claims.json", claims, sources)),
-             ("claim-reviews.json", ("claim-reviews", claims, sources)), ("robots.txt", ("robots",))])
-
-        page_paths = tuple(sorted(keys))
-        modified = tuple((c.id, c.last_modified) for c in claims)
-        add("sitemap", lambda r: [r.sitemap(page_paths)],
-            [("sitemap.xml", ("sitemap", page_paths, modified))])
-
-        for f in assets.files.values():
-            keys[f.path] = ("asset", _digest(f.data))
-            data[f.path] = f.data
-        return keys, groups, data, shared
-
-
-def _claim_plan(claim: Claim, sources: dict[str, Source]) -> tuple:
-    """(claim, sources, output path, key, group) of a claim's page: made from the claim and the
-    sources it cites (and what every page shows, the snapshot's shared key)."""
-    path = f"claims/{claim.id}/index.html"
-    cited = tuple(sources[s] for s in sorted({e.source for e in claim.evidence}
-                                             | {a.source for a in claim.appearances if a.source}))
-    return claim, sources, path, ("claim", claim, cited), _Group(path, lambda r, c=claim: [r.claim(c)], (path,))
 
 
 def _signature(path: Path) -> tuple | None:

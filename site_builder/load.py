@@ -15,16 +15,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
 from .errors import Problems
 
-try:  # libyaml's C parser is several times faster; the pure-Python one is the fallback.
-    from yaml import CSafeLoader as _YamlLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _YamlLoader
+# libyaml's C parser is several times faster; the pure-Python one is the fallback (PyYAML built without libyaml).
+_YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Limits on untrusted input; SECURITY.md lists them.
 MAX_YAML_BYTES = 1_000_000
@@ -125,7 +123,7 @@ class _Walk:
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self.scalar(node, path)
+        return self.scalar(cast(yaml.ScalarNode, node), path)  # the only other kind of node
 
     def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict:
         out: dict = {}
@@ -168,7 +166,7 @@ class _Walk:
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_DEEP_BLOCK = re.compile(r"^[ \t?-]{%d}" % MAX_YAML_DEPTH, re.M)
+_DEEP_BLOCK = re.compile(rf"^[ \t?-]{{{MAX_YAML_DEPTH}}}", re.M)
 
 
 def _too_deep(text: str) -> tuple[int, int] | None:
@@ -186,7 +184,7 @@ def _too_deep(text: str) -> tuple[int, int] | None:
         for event in yaml.parse(text, Loader=_YamlLoader):
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
-                if depth > MAX_YAML_DEPTH:
+                if depth > MAX_YAML_DEPTH and event.start_mark is not None:  # the parser marks every event
                     return event.start_mark.line + 1, event.start_mark.column + 1
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
@@ -404,11 +402,10 @@ def load_site(root: Path) -> tuple[Loaded, Problems]:
         if file.suffix == ".yml":
             problems.add(rel, 0, 0, "claim files end in .yaml", f"rename it to {file.stem}.yaml")
             continue
-        if file.suffix != ".yaml":
-            if not file.is_dir():
-                problems.add(rel, 0, 0, "is not a claim file", "claim files are named <id>.yaml; move other files elsewhere",
-                             severity="warning")
-                continue
+        if file.suffix != ".yaml" and not file.is_dir():
+            problems.add(rel, 0, 0, "is not a claim file", "claim files are named <id>.yaml; move other files elsewhere",
+                         severity="warning")
+            continue
         doc = load_yaml_file(root, file, problems)
         if doc is not None:
             claims.append(doc)

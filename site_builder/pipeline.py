@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import build_cache, editorial
+from . import build_cache, editorial, share
 from .anchor import Anchor, anchor_claims
 from .errors import Problems, display_path
 from .load import YamlDoc, load_site
@@ -16,6 +16,8 @@ from .search import SearchIndexFailed, index_site
 from .structured import lint_claim_review
 from .validate import validate
 from .write import write_site
+
+SHARE_IMAGE_CACHE = Path(".cache") / "site-builder" / "share-images"  # in the root, beside the build record
 
 
 @dataclass
@@ -51,6 +53,11 @@ def check(root: Path, base_url: str | None = None) -> Checked:
     for claim in model.claims:
         for _field, message, hint in lint_claim_review(model, claim):
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
+        card_text = " ".join([claim.reviewed, *(p.name for p in claim.claimants), *(p.role for p in claim.claimants)])
+        if not share.RTL_SHAPED and share.needs_rtl(card_text):
+            problems.add(claim.path, claim.line, 0, "the share image cannot shape right-to-left text on this machine: "
+                         "its Arabic letters will be drawn unjoined",
+                         "install libfribidi0 (Debian) or fribidi, which Pillow's raqm layout needs", severity="warning")
     findings = editorial.review(model, anchors)
     for finding in findings:
         problems.add(finding.path, finding.line, finding.col, f"editorial: {finding.message}", finding.hint,
@@ -90,13 +97,14 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     if problems is not None:
         return Checked(problems, up_to_date=True)
     checked = check(root, base_url)
-    if not checked.ok:
+    if checked.model is None or not checked.ok:
         return checked
     language = checked.model.site.language
     try:
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
         # Files are written as they come, while the workers render the next ones.
-        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1)
+        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1,
+                            image_cache=Path(root) / SHARE_IMAGE_CACHE)
         write_site(files, out, finish=(lambda tree: index_site(tree, language)) if search else None)
     except TemplateFailed as exc:
         checked.problems.add(display_path(Path(root), exc.filename), exc.line, 0, exc.message,

@@ -7,6 +7,7 @@ Nothing here reads the clock or the file system's order: the same input gives th
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import itertools
@@ -29,15 +30,17 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
+from . import urls
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, compare_wordings, residue_spans, text_fragment
 from .markdown import render_inline, render_markdown
-from .model import Appearance, Claim, Excerpt, Model, Source
+from .model import Appearance, Claim, Claimant, ContentPage, Excerpt, Model, Source, Verdict
+from .plan import Page, site_plan
 from .resources import builtin
-from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known, source_text_path
+from .share import cached, claim_image, site_image
+from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
 
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
 MATRIX_MAX_SOURCES = 24
-SEARCH_PAGE = "search/index.html"  # noindex, and left out of the sitemap
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; base-uri 'none'; form-action 'self'")
 
@@ -115,17 +118,26 @@ def make_environment(theme: Theme) -> Environment:
     env.filters["markdown"] = render_markdown
     env.filters["inline_markdown"] = render_inline
     env.filters["long_date"] = long_date
+    env.filters["unbroken_words"] = unbroken_words
     env.filters["exact_text"] = exact_text
     return env
 
 
+def unbroken_words(text: str) -> Markup:
+    """Text whose hyphenated words ("fact-check") do not break at the hyphen; escaped."""
+    return Markup(" ").join(Markup('<span class="nowrap">{}</span>').format(w) if "-" in w else w
+                            for w in text.split(" "))
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+
+
 def long_date(iso: str) -> str:
-    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December"]
     if not iso:
         return "not known"
     year, month, day = iso[:10].split("-")
-    return f"{int(day)} {months[int(month) - 1]} {year}"
+    return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
 
 
 def exact_text(text: str) -> Markup:
@@ -144,14 +156,18 @@ class Renderer:
     """Renders each kind of page; `stream_site` asks it for all of them."""
 
     def __init__(self, model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme, *,
-                 env: Environment | None = None, assets: Assets | None = None):
+                 env: Environment | None = None, assets: Assets | None = None, image_cache: Path | None = None):
         # `serve` passes the environment (templates compiled once) and the static files it read.
         self.model = model
         self.anchors = anchors
         self.env = env if env is not None else make_environment(theme)
         self.assets = assets if assets is not None else static_files(theme, model)
+        self.image_cache = image_cache  # where share images are kept between builds, if anywhere
         self.verdicts = {v.key: v for v in model.verdicts}
         self.nav_pages = [p for p in model.pages if p.nav]
+        # The rating scale, worst to best; the verdicts with no rating stand off it.
+        self.scale = sorted((v for v in model.verdicts if v.rating is not None), key=lambda v: v.rating or 0)
+        self.off_scale = [v for v in model.verdicts if v.rating is None]
 
     # What the whole-site pages read is worked out on first use: the preview renders one claim
     # page at a time, and at 10,000 claims these take a tenth of a second.
@@ -159,6 +175,23 @@ class Renderer:
     @functools.cached_property
     def tags(self) -> list[str]:
         return sorted({t for c in self.model.claims for t in c.tags})
+
+    @functools.cached_property
+    def by_tag(self) -> dict[str, list[Claim]]:
+        out: dict[str, list[Claim]] = {t: [] for t in self.tags}
+        for claim in self.model.claims:
+            for tag in dict.fromkeys(claim.tags):
+                out[tag].append(claim)
+        return out
+
+    @functools.cached_property
+    def claimants(self) -> dict[str, tuple[Claimant, list[Claim]]]:
+        """Each claimant by slug, with the claims they made (newest first), in order of name."""
+        found: dict[str, tuple[Claimant, list[Claim]]] = {}
+        for claim in self.model.claims:
+            for person in claim.claimants:
+                found.setdefault(person.slug, (person, []))[1].append(claim)
+        return dict(sorted(found.items(), key=lambda item: (item[1][0].name.casefold(), item[0])))
 
     @functools.cached_property
     def cites(self) -> dict[str, list[Cite]]:
@@ -170,20 +203,28 @@ class Renderer:
             cites.sort(key=lambda c: (c.anchor.start, c.claim.id, c.excerpt.number))
         return out
 
+    def prepare(self) -> None:
+        """Work out now what the whole-site pages share, e.g. before forking workers that render them."""
+        for name in ("tags", "by_tag", "cites", "updated", "claimants"):
+            getattr(self, name)
+
     # --- shared --------------------------------------------------------------------------
 
-    def page(self, path: str, template: str, title: str, root: str = "", canonical: str | None = None,
+    def page(self, address: str, template: str, title: str, root: str = "", canonical: str | None = None,
              **context: Any) -> OutputFile:
-        """A page whose links are relative to its depth, unless it gives its own root."""
+        """The page at a URL (urls.py), its links relative to its depth unless it gives its own root."""
+        path = urls.output_path(address)
         root = root or "../" * path.count("/") or "./"
-        url_path = path[: -len("index.html")] if path.endswith("index.html") else path
         context.setdefault("csp", CSP)
+        context.setdefault("og_image", urls.absolute(self.model.site.base_url, "site_image"))
+        context.setdefault("og_title", title)
         html = self.env.get_template(template).render(
             site=self.model.site, root=root, title=title,
-            canonical=self.model.site.base_url + url_path if canonical is None else canonical,
+            canonical=self.model.site.base_url + address if canonical is None else canonical,
+            url=lambda kind, *args: root + urls.url(kind, *args),
             asset=lambda name: root + self.assets.url(name), nav_pages=self.nav_pages,
             verdicts=self.model.verdicts, verdict_of=self.verdict_of, source_name=self.source_name,
-            long_date=long_date, **context)
+            long_date=long_date, scale=self.scale, scale_text=self.scale_text, **context)
         return OutputFile(path, html.encode("utf-8"))
 
     def verdict_of(self, claim: Claim):
@@ -192,19 +233,28 @@ class Renderer:
     def source_name(self, source: Source) -> str:
         return source.outlet or source.label
 
+    def scale_text(self, verdict: Verdict) -> str:
+        """Where a verdict sits on the scale, in words: the text of its graphic."""
+        if not self.scale:
+            return verdict.label
+        ends = f"from {self.scale[0].label} to {self.scale[-1].label}"
+        if verdict in self.scale:
+            return f"{verdict.label}: {self.scale.index(verdict) + 1} of {len(self.scale)} on our scale {ends}"
+        return f"{verdict.label}: off our scale, which runs {ends}"
+
     # --- pages ---------------------------------------------------------------------------
 
     def index(self) -> OutputFile:
         counts = {v.key: sum(1 for c in self.model.claims if c.verdict == v.key) for v in self.model.verdicts}
-        return self.page("index.html", "index.html", self.model.site.title, claims=self.model.claims,
+        return self.page(urls.HOME, "index.html", self.model.site.title, claims=self.model.claims,
                          counts=counts, tags=self.tags, scripts=[self.assets.url("filter.js")])
 
     def search(self) -> OutputFile:
         # Pagefind runs its index as WebAssembly: the one page that needs 'wasm-unsafe-eval'.
         # A page of search results has nothing of its own to index: noindex, and out of the sitemap.
-        return self.page(SEARCH_PAGE, "search.html", "Search", noindex=True,
+        return self.page(urls.SEARCH, "search.html", "Search", noindex=True,
                          csp=CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"),
-                         scripts=["pagefind/pagefind-ui.js", self.assets.url("search.js")])
+                         scripts=[self.assets.url("search.js")])
 
     def claim(self, claim: Claim) -> OutputFile:
         columns = []
@@ -214,13 +264,55 @@ class Renderer:
                 columns.append({"stance": stance, "heading": heading, "excerpts": excerpts})
         comparisons = [self.comparison_view(claim, c) for c in claim.comparisons]
         review = claim_review(self.model, claim)
-        rated = sorted((v for v in self.model.verdicts if v.rating is not None), key=lambda v: v.rating or 0)
-        scale = {"worst": rated[0], "best": rated[-1]} if self.verdict_of(claim).rating is not None else None
-        return self.page(f"claims/{claim.id}/index.html", "claim.html", claim.claim, claim=claim,
-                         verdict=self.verdict_of(claim), columns=columns, comparisons=comparisons,
-                         appearances=[self.appearance_view(claim, a) for a in claim.appearances], scale=scale,
+        verdict = self.verdict_of(claim)
+        inferred = any(self.model.sources[e.source].inferred & {"outlet", "published"} for e in claim.evidence)
+        by = ", ".join(p.name for p in claim.claimants)
+        return self.page(urls.claim(claim.id), "claim.html", claim.reviewed, claim=claim,
+                         verdict=verdict, columns=columns, comparisons=comparisons, inferred=inferred,
+                         appearances=[self.appearance_view(claim, a) for a in claim.appearances],
                          json_ld=json_for_script(review), sources=cited_sources(self.model, claim),
-                         description=_plain(claim.summary))
+                         description=_plain(claim.summary), og_title=f"{verdict.label}: {claim.reviewed}",
+                         og_image=urls.absolute(self.model.site.base_url, "share_image", claim.id),
+                         og_image_alt=f"{claim.reviewed} (claimed by {by}). Our verdict: {self.scale_text(verdict)}.")
+
+    def share_image(self, claim: Claim) -> OutputFile:
+        """The claim's card for a shared link: the claim, who made it, the verdict and its place on the scale."""
+        verdict = self.verdict_of(claim)
+        by = "; ".join(", ".join(filter(None, (p.name, p.role, p.affiliation))) for p in claim.claimants)
+        inputs = (self.model.site.title, claim.reviewed, by, verdict, self.scale, self.scale_text(verdict).split(": ", 1)[1])
+        return OutputFile(urls.share_image(claim.id), cached(self.image_cache, claim.id, inputs,
+                                                             lambda: claim_image(*inputs)))
+
+    def site_share_image(self) -> OutputFile:
+        site = self.model.site
+        return OutputFile(urls.SITE_IMAGE, site_image(site.title, site.description, self.scale, self.off_scale))
+
+    def timeline(self) -> OutputFile:
+        """The story on a date axis: when each report came out, each claim was made and each was checked."""
+        days: dict[str, list[tuple[str, Any]]] = {}
+        for source in self.model.sources.values():
+            if source.published:
+                days.setdefault(source.published[:10], []).append(("report", source))
+        for claim in self.model.claims:
+            days.setdefault(claim.claim_date, []).append(("claim", claim))
+            days.setdefault(claim.published, []).append(("check", claim))
+        order = {"report": 0, "claim": 1, "check": 2}
+        for entries in days.values():
+            entries.sort(key=lambda e: (order[e[0]], e[1].id))
+        dated = sorted(days.items())
+        undated = sorted((s for s in self.model.sources.values() if not s.published), key=lambda s: s.id)
+        return self.page(urls.TIMELINE, "timeline.html", "The story, day by day",
+                         days=dated, chart=timeline_chart(dated), undated=undated)
+
+    def claimants_index(self) -> OutputFile:
+        return self.page(urls.CLAIMANTS, "claimants.html", "Who said what", claimants=list(self.claimants.values()))
+
+    def claimant(self, slug: str) -> OutputFile:
+        """A claimant's record: what they claimed, and how each claim was rated."""
+        person, claims = self.claimants[slug]
+        counts = [(v, sum(1 for c in claims if c.verdict == v.key)) for v in self.model.verdicts]
+        return self.page(urls.claimant(slug), "claimant.html", person.name, person=person, claims=claims,
+                         counts=[(v, n) for v, n in counts if n])
 
     def appearance_view(self, claim: Claim, appearance: Appearance) -> dict[str, Any]:
         source = self.model.sources.get(appearance.source)
@@ -257,43 +349,44 @@ class Renderer:
     def source(self, source: Source) -> OutputFile:
         cites = self.cites[source.id]
         claims = sorted({c.claim.id: c.claim for c in cites}.values(), key=lambda c: c.id)
-        return self.page(f"sources/{source.id}/index.html", "source.html", self.source_title(source),
+        return self.page(urls.source(source.id), "source.html", self.source_title(source),
                          source=source, lines=source_lines(source, cites), citations=citations(cites),
                          claims=claims)
 
     def source_text(self, source: Source) -> OutputFile:
         """The source's exact text: what the TextPositionSelectors of claims.json count in."""
-        return OutputFile(source_text_path(source), source.text.encode("utf-8"))
+        return OutputFile(urls.source_text(source.id), source.text.encode("utf-8"))
 
     def source_title(self, source: Source) -> str:
         return source.title or source.label
 
     def sources_index(self) -> OutputFile:
         counts = {s: len({c.claim.id for c in cites}) for s, cites in self.cites.items()}
-        return self.page("sources/index.html", "sources.html", "Sources",
+        return self.page(urls.SOURCES, "sources.html", "Sources",
                          sources=sorted(self.model.sources.values(), key=lambda s: s.id), counts=counts)
 
-    def verdict_pages(self) -> Iterable[OutputFile]:
-        yield self.page("verdicts/index.html", "verdicts.html", "The verdict scale",
-                        counts={v.key: sum(1 for c in self.model.claims if c.verdict == v.key)
-                                for v in self.model.verdicts})
-        for verdict in self.model.verdicts:
-            claims = [c for c in self.model.claims if c.verdict == verdict.key]
-            yield self.page(f"verdicts/{verdict.key}/index.html", "verdict.html", f"Verdict: {verdict.label}",
-                            verdict=verdict, claims=claims)
+    def verdicts_index(self) -> OutputFile:
+        return self.page(urls.VERDICTS, "verdicts.html", "The verdict scale",
+                         counts={v.key: sum(1 for c in self.model.claims if c.verdict == v.key)
+                                 for v in self.model.verdicts})
 
-    def tag_pages(self) -> Iterable[OutputFile]:
-        counts = {t: sum(1 for c in self.model.claims if t in c.tags) for t in self.tags}
-        yield self.page("tags/index.html", "tags.html", "Tags", tags=self.tags, counts=counts)
-        for tag in self.tags:
-            claims = [c for c in self.model.claims if tag in c.tags]
-            yield self.page(f"tags/{tag}/index.html", "tag.html", f"Tag: {tag}", tag=tag, claims=claims)
+    def verdict(self, verdict: Verdict) -> OutputFile:
+        claims = [c for c in self.model.claims if c.verdict == verdict.key]
+        return self.page(urls.verdict(verdict.key), "verdict.html", f"Verdict: {verdict.label}",
+                         verdict=verdict, claims=claims)
+
+    def tags_index(self) -> OutputFile:
+        counts = {t: len(claims) for t, claims in self.by_tag.items()}
+        return self.page(urls.TAGS, "tags.html", "Tags", tags=self.tags, counts=counts)
+
+    def tag(self, tag: str) -> OutputFile:
+        return self.page(urls.tag(tag), "tag.html", f"Tag: {tag}", tag=tag, claims=self.by_tag[tag])
 
     def corrections(self) -> OutputFile:
         """Every correction on the site, newest first, each with its claim."""
         entries = sorted(((c, claim) for claim in self.model.claims for c in claim.corrections),
                          key=lambda pair: (pair[0].date, pair[1].id), reverse=True)
-        return self.page("corrections/index.html", "corrections.html", "Corrections", entries=entries)
+        return self.page(urls.CORRECTIONS, "corrections.html", "Corrections", entries=entries)
 
     def evidence_matrix(self) -> OutputFile:
         """Claims by sources: where each report supports, refutes or gives context to each claim.
@@ -305,49 +398,112 @@ class Renderer:
         dense = len(sources) <= MATRIX_MAX_SOURCES
         rows = []
         for claim in self.model.claims:
-            cited = {}
+            cited: dict[str, list[str]] = {}
             for e in claim.evidence:
                 cited.setdefault(e.source, []).append(e.stance)
+            cells: list[list[Any]]
             if dense:
                 cells = [[(st, cited[s.id].count(st)) for st, _ in STANCES if st in cited.get(s.id, ())]
                          for s in sources]
             else:
                 cells = [[self.model.sources[sid] for sid in sorted(cited) if st in cited[sid]] for st, _ in STANCES]
             rows.append((claim, cells))
-        return self.page("evidence/index.html", "evidence.html", "The evidence at a glance",
+        return self.page(urls.EVIDENCE, "evidence.html", "The evidence at a glance",
                          sources=sources if dense else [], rows=rows, dense=dense, stances=STANCES)
 
-    def content_pages(self) -> Iterable[OutputFile]:
-        for page in self.model.pages:
-            yield self.page(f"{page.slug}/index.html", "page.html", page.title, page=page)
+    def content_page(self, page: ContentPage) -> OutputFile:
+        return self.page(urls.page(page.slug), "page.html", page.title, page=page)
 
     def not_found(self) -> OutputFile:
         # Served at any depth, so its links are absolute from the base URL's path.
         base_path = "/" + self.model.site.base_url.split("://", 1)[1].split("/", 1)[1]
-        return self.page("404.html", "404.html", "Page not found", root=base_path, canonical="")
+        return self.page(urls.NOT_FOUND, "404.html", "Page not found", root=base_path, canonical="")
 
-    def feeds(self) -> Iterable[OutputFile]:
-        model = self.model
-        updated = max((c.last_modified for c in model.claims), default="1970-01-01")
+    @functools.cached_property
+    def updated(self) -> str:
+        return max((c.last_modified for c in self.model.claims), default="1970-01-01")
+
+    def feed(self) -> OutputFile:
+        base_url = self.model.site.base_url
         feed = self.env.get_template("feed.xml").render(
-            site=model.site, claims=model.claims, updated=updated, verdict_of=self.verdict_of,
-            plain=_plain)
-        yield OutputFile("feed.xml", feed.encode("utf-8"))
-        records = {"claims": [claim_record(model, c, self.anchors) for c in model.claims]}
-        yield OutputFile("claims.json", _json_bytes(records))
-        yield OutputFile("claim-reviews.json", _json_bytes(data_feed(model, updated)))
-        yield OutputFile("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {model.site.base_url}sitemap.xml\n".encode())
+            site=self.model.site, claims=self.model.claims, updated=self.updated, verdict_of=self.verdict_of,
+            plain=_plain, absolute_url=lambda kind, *args: urls.absolute(base_url, kind, *args))
+        return OutputFile(urls.FEED, feed.encode("utf-8"))
+
+    def claims_json(self) -> OutputFile:
+        records = {"claims": [claim_record(self.model, c, self.anchors) for c in self.model.claims]}
+        return OutputFile(urls.CLAIMS_JSON, _json_bytes(records))
+
+    def claim_reviews(self) -> OutputFile:
+        return OutputFile(urls.CLAIM_REVIEWS, _json_bytes(data_feed(self.model, self.updated)))
+
+    def robots(self) -> OutputFile:
+        sitemap = urls.absolute(self.model.site.base_url, "sitemap")
+        return OutputFile(urls.ROBOTS, f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n".encode())
 
     def sitemap(self, paths: Iterable[str]) -> OutputFile:
-        modified = {f"claims/{c.id}/index.html": c.last_modified for c in self.model.claims}
+        """The pages among `paths` (output paths), each with the date its content last changed."""
+        modified = {urls.output_path(urls.claim(c.id)): c.last_modified for c in self.model.claims}
         latest = max(modified.values(), default="")
         entries = []
-        for page in sorted(paths):
-            if page.endswith("index.html") and page != SEARCH_PAGE:
-                path = page[: -len("index.html")]
-                entries.append((self.model.site.base_url + path, modified.get(page, latest)))
+        for path in sorted(paths):
+            address = urls.address_of(path)
+            if address != path and address != urls.SEARCH:  # the search page is noindex
+                entries.append((self.model.site.base_url + address, modified.get(path, latest)))
         xml = self.env.get_template("sitemap.xml").render(entries=entries)
-        return OutputFile("sitemap.xml", xml.encode("utf-8"))
+        return OutputFile(urls.SITEMAP, xml.encode("utf-8"))
+
+    def asset(self, name: str) -> OutputFile:
+        return self.assets.files[name]
+
+
+TIMELINE_LANES = ("report", "claim", "check")
+
+
+def timeline_chart(days: list[tuple[str, list[tuple[str, Any]]]]) -> dict[str, Any]:
+    """The timeline's picture: each item's place on a date axis 1000 units wide, in three lanes.
+
+    Items of one lane on one day stack upwards; the axis is marked by day for a story of a few
+    weeks, by month up to two years, by year beyond.
+    """
+    if not days:
+        return {"marks": [], "ticks": [], "lanes": [], "height": 0}
+    dates = [datetime.date.fromisoformat(d) for d, _ in days]
+    first, last = dates[0].toordinal(), dates[-1].toordinal()
+    span = max(1, last - first)
+
+    def x(day: datetime.date) -> int:
+        return round(40 + 920 * (day.toordinal() - first) / span)
+
+    stack = {lane: max((sum(1 for kind, _ in entries if kind == lane) for _, entries in days), default=0)
+             for lane in TIMELINE_LANES}
+    lanes: list[dict[str, Any]] = []
+    top = 10
+    for lane in TIMELINE_LANES:
+        height = max(1, stack[lane]) * 16 + 24
+        lanes.append({"kind": lane, "top": top, "height": height})
+        top += height
+    base = {lane["kind"]: lane["top"] + lane["height"] - 14 for lane in lanes}
+    marks = []
+    for day, (_, entries) in zip(dates, days):
+        seen = dict.fromkeys(TIMELINE_LANES, 0)
+        for kind, item in entries:
+            marks.append({"kind": kind, "item": item, "x": x(day), "y": base[kind] - 16 * seen[kind]})
+            seen[kind] += 1
+    ticks = []
+    if span <= 45:
+        every = -(-span // 12)
+        for n in range(0, span + 1, every):
+            day = datetime.date.fromordinal(first + n)
+            ticks.append((x(day), f"{day.day} {MONTHS[day.month - 1][:3]}"))
+    else:
+        year, month = dates[0].year, dates[0].month
+        while datetime.date(year, month, 1).toordinal() <= last:
+            day = datetime.date(year, month, 1)
+            if day.toordinal() >= first and (span <= 730 or month == 1):
+                ticks.append((x(day), f"{MONTHS[month - 1][:3]} {year}" if span <= 730 else str(year)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return {"marks": marks, "ticks": ticks, "lanes": lanes, "height": top + 40, "axis": top + 6}
 
 
 def _json_bytes(data: Any) -> bytes:
@@ -461,11 +617,7 @@ PARALLEL_MIN_PAGES = 400
 # Pages go out in small ranges, so that the workers run out of work within a fraction of a second
 # of each other (with 4 ranges a worker, one finished 2 s before the other at 10,000 claims).
 CHUNKS_PER_WORKER = 16
-# The pages made from the whole site, one call each (some calls give several pages). The
-# slowest come first, so that they start first and the workers finish together.
-SITE_PAGES = ("feeds", "tag_pages", "evidence_matrix", "verdict_pages", "index", "corrections",
-              "sources_index", "content_pages", "search", "not_found")
-_job: tuple[Renderer, list] | None = None  # what forked workers render: set before the fork
+_job: tuple[Renderer, tuple[Page, ...]] | None = None  # what forked workers render: set before the fork
 
 
 class TemplateFailed(Exception):
@@ -490,62 +642,55 @@ def _template_failure(exc: TemplateError) -> TemplateFailed:
     return TemplateFailed(filename, line, f"the template failed: {type(exc).__name__}: {exc}")
 
 
-def _call(renderer: Renderer, method: str, item: Any) -> list[OutputFile]:
+def render_page(renderer: Renderer, page: Page) -> OutputFile:
+    """One page of the plan; a template that fails raises TemplateFailed, which says where."""
     try:
-        result = getattr(renderer, method)(*(() if item is None else (item,)))
-        return [result] if isinstance(result, OutputFile) else list(result)
+        return getattr(renderer, page.method)(*page.args)
     except TemplateError as exc:
         raise _template_failure(exc) from None
 
 
-def _render_all(renderer: Renderer, tasks: list[tuple[str, Any]]) -> list[OutputFile]:
-    return [f for method, item in tasks for f in _call(renderer, method, item)]
+def _render_job(numbers: list[int]) -> list[OutputFile]:
+    assert _job is not None
+    renderer, pages = _job
+    return [render_page(renderer, pages[i]) for i in numbers]
 
 
-def _render_range(bounds: tuple[int, int]) -> list[OutputFile]:
-    renderer, tasks = _job
-    return _render_all(renderer, tasks[bounds[0]:bounds[1]])
+def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> Iterator[OutputFile]:
+    """Render pages of the plan, in forked workers when there are many.
 
-
-def render_pages(renderer: Renderer, tasks: list[tuple[str, Any]], workers: int) -> Iterator[OutputFile]:
-    """Render (method, item) tasks, e.g. ("claim", claim) or ("feeds", None), in forked workers when there are many.
-
-    Workers are forked, so they share the renderer as it is. A whole-site task is a job of its
-    own; claim and source pages go in contiguous ranges. Files come out in task order as each
-    range is done, so that they can be written while the workers render the next ones.
+    Workers are forked, so they share the renderer as it is. Each whole-site page is a job of
+    its own, given out first; the others go in small runs, in plan order. Files come out as each
+    job is done, so that they can be written while the workers render the next ones.
     """
     global _job
-    if workers <= 1 or len(tasks) < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _render_all(renderer, tasks)
+    if workers <= 1 or len(pages) < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (render_page(renderer, page) for page in pages)
         return
-    singles = [(i, i + 1) for i, (_method, item) in enumerate(tasks) if item is None]
-    rest = [i for i, (_method, item) in enumerate(tasks) if item is not None]
+    rest = [i for i, page in enumerate(pages) if not page.whole_site]
     size = max(1, -(-len(rest) // (workers * CHUNKS_PER_WORKER)))
-    ranges = singles + [(rest[i], rest[min(i + size, len(rest)) - 1] + 1) for i in range(0, len(rest), size)]
-    _job = (renderer, tasks)
+    jobs = [[i] for i, page in enumerate(pages) if page.whole_site]
+    jobs += [rest[i:i + size] for i in range(0, len(rest), size)]
+    _job = (renderer, pages)
+    pool = multiprocessing.get_context("fork").Pool(workers)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_render_range, ranges):
-                yield from chunk
+        for chunk in pool.imap(_render_job, jobs):
+            yield from chunk
     finally:
+        # Closed and joined, never terminated (as `with Pool` does): a worker killed while it holds
+        # the pool's queue lock leaves the pool waiting for that lock forever, so a template error
+        # would hang the build instead of being reported. The workers finish their jobs and exit.
+        pool.close()
+        pool.join()
         _job = None
 
 
 def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,
-                workers: int = 1) -> Iterator[OutputFile]:
-    """Every file of the site, in the order they are rendered; the same files as render_site."""
-    renderer = Renderer(model, anchors, theme)
-    renderer.cites, renderer.tags  # worked out once, before the workers fork
-    tasks: list[tuple[str, Any]] = [(method, None) for method in SITE_PAGES]
-    # Source pages take three times as long as claim pages: they go first, so the last ranges are short.
-    tasks += [("source", s) for _, s in sorted(model.sources.items())] + [("claim", c) for c in model.claims]
-    tasks += [("source_text", s) for _, s in sorted(model.sources.items())]
-    paths = []
-    for f in render_pages(renderer, tasks, workers):
-        paths.append(f.path)
-        yield f
-    yield renderer.sitemap(paths)
-    yield from renderer.assets.files.values()
+                workers: int = 1, image_cache: Path | None = None) -> Iterator[OutputFile]:
+    """Every file of the site's plan (plan.py), in the order they are rendered."""
+    renderer = Renderer(model, anchors, theme, image_cache=image_cache)
+    renderer.prepare()  # before the workers fork
+    yield from render_pages(renderer, site_plan(model, renderer.assets).pages, workers)
 
 
 def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,

@@ -92,6 +92,8 @@ def _relative(target: Path, start: Path) -> str:
 
 def _verdict_keys(root: Path) -> list[str]:
     doc = load_yaml_file(root, root / "content" / "verdicts.yaml", Problems(), required=False)
+    if doc is None:
+        return []
     try:
         return [v["key"] for v in doc.data["verdicts"]]
     except (AttributeError, KeyError, TypeError):
@@ -108,7 +110,7 @@ def pin_seed(root: Path, seed_id: str, command: Command) -> int:
     problems = Problems()
     doc = load_yaml_file(root, sources, problems)
     entry = doc.data.get("sources", {}).get(seed_id) if doc and isinstance(doc.data, dict) else None
-    if not isinstance(entry, dict) or "sha256" not in entry:
+    if doc is None or not isinstance(entry, dict) or "sha256" not in entry:
         print(f"error: seeds/sources.yaml has no entry for '{seed_id}' (a new text gets its entry, digest "
               f"included, from: {command(f'add source seeds/{seed_id}.txt')})", file=sys.stderr)
         return 1

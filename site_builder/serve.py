@@ -48,7 +48,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .errors import Problem, display_path
+from .errors import Problem, counted, display_path
 from .incremental import Build, Builder, Snapshot
 from .render import CSP, Theme, template_frame
 
@@ -577,15 +577,15 @@ class PreviewServer:
         fresh = sorted(warnings - self._warnings) if old.epoch else sorted(warnings)
         self._warnings = warnings
         if result.ok:
-            what = (f"{len(result.dirty)} file(s) changed, {len(result.removed)} removed"
+            what = (f"{counted(len(result.dirty), 'file')} changed, {len(result.removed)} removed"
                     if old.snapshot is not None else f"{len(result.snapshot)} files")  # type: ignore[arg-type]
             early = "" if early_ms is None else f"edited claim page(s) shown in {early_ms:.0f} ms; "
             self.reporter.say(f"{stamp} {early}built in {elapsed:.0f} ms: {what}"
-                              + (f"; {len(warnings)} warning(s)" if warnings else "")
+                              + (f"; {counted(len(warnings), 'warning')}" if warnings else "")
                               + ("" if new.epoch != old.epoch else " (nothing to reload)"))
         else:
             errors = problems.errors
-            self.reporter.say(f"{stamp} build failed in {elapsed:.0f} ms: {len(errors)} error(s)"
+            self.reporter.say(f"{stamp} build failed in {elapsed:.0f} ms: {counted(len(errors), 'error')}"
                               + ("; still serving the last good site" if new.snapshot is not None else ""))
             for problem in sorted(set(errors)):
                 self.reporter.say(problem.text())
@@ -593,7 +593,7 @@ class PreviewServer:
         for problem in shown:
             self.reporter.say(problem.text())
         if len(fresh) > len(shown):
-            self.reporter.say(f"... and {len(fresh) - len(shown)} more warning(s): python build.py check lists them")
+            self.reporter.say(f"... and {len(fresh) - len(shown)} more: python build.py check lists them")
 
     # -- what requests see -------------------------------------------------------------------------
 

@@ -7,25 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import urls
 from .anchor import SELECTOR_CONTEXT, Anchor
 from .model import Appearance, Claim, Claimant, Model, Source
 
 
 def claim_url(model: Model, claim: Claim) -> str:
-    return f"{model.site.base_url}claims/{claim.id}/"
+    return urls.absolute(model.site.base_url, "claim", claim.id)
 
 
 def source_url(model: Model, source: Source) -> str:
-    return f"{model.site.base_url}sources/{source.id}/"
-
-
-def source_text_path(source: Source) -> str:
-    """Where a source's exact text is published, beside its page."""
-    return f"sources/{source.id}/source.txt"
+    return urls.absolute(model.site.base_url, "source", source.id)
 
 
 def source_text_url(model: Model, source: Source) -> str:
-    return model.site.base_url + source_text_path(source)
+    """Where a source's exact text is published, beside its page."""
+    return urls.absolute(model.site.base_url, "source_text", source.id)
 
 
 def rating(model: Model, claim: Claim) -> dict[str, Any]:

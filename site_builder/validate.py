@@ -15,11 +15,9 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 
 from .errors import Problems
 from .load import SLUG, Loaded, YamlDoc
@@ -39,6 +37,10 @@ from .model import (
 )
 from .resources import builtin
 
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
 SCHEMA_DIR = builtin("schemas")
 RESERVED_PAGE_SLUGS = {"claims", "sources", "verdicts", "tags", "index", "404", "feed", "sitemap",
                        "robots", "static", "pagefind", "corrections", "evidence", "livereload"}
@@ -53,7 +55,11 @@ def _schema(name: str) -> dict:
 
 @functools.cache
 def schema_validator(name: str) -> Draft202012Validator:
-    """jsonschema: the authority, and the source of every error message."""
+    """jsonschema: the authority, and the source of every error message.
+
+    Imported here, not at the top: it is needed only for a file that fails the fast check,
+    and importing it costs every command a tenth of a second."""
+    from jsonschema import Draft202012Validator, FormatChecker
     return Draft202012Validator(_schema(name), format_checker=FormatChecker())
 
 
@@ -225,7 +231,7 @@ def _report_schema_error(doc: YamlDoc, error: ValidationError, schema: dict, pro
 def _field_name(path: tuple) -> str:
     if not path:
         return "the file"
-    parts = []
+    parts: list[str] = []
     for part in path:
         parts.append(f"[{part + 1}]" if isinstance(part, int) else ("." if parts else "") + str(part))
     return "'" + "".join(parts) + "'"
@@ -292,8 +298,8 @@ def _check_site(doc: YamlDoc | None, problems: Problems) -> Site | None:
 
 def contrast_with_white(colour: str) -> float:
     """WCAG 2 contrast ratio between white text and a #rrggbb background."""
-    def channel(c: int) -> float:
-        c = c / 255
+    def channel(byte: int) -> float:
+        c = byte / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     lum = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
@@ -326,10 +332,10 @@ def _check_sources(loaded: Loaded, problems: Problems) -> dict[str, Source]:
         return {}
     sources = {}
     meta = doc.data["sources"]
-    for seed_id, seed in sorted(loaded.seeds.items()):
+    for seed_id, unlisted in sorted(loaded.seeds.items()):
         if seed_id not in meta:
-            problems.add(seed.path, 0, 0, f"the seed '{seed_id}' has no entry in seeds/sources.yaml",
-                         f"add '{seed_id}:' under 'sources:' with its label, language and sha256 ({seed.sha256})")
+            problems.add(unlisted.path, 0, 0, f"the seed '{seed_id}' has no entry in seeds/sources.yaml",
+                         f"add '{seed_id}:' under 'sources:' with its label, language and sha256 ({unlisted.sha256})")
     for seed_id, item in meta.items():
         line, col = doc.where(("sources", seed_id), key=True)
         seed = loaded.seeds.get(seed_id)
@@ -594,7 +600,9 @@ def _check_verdict_key(doc: YamlDoc, key: str, verdicts: list[Verdict] | None, p
 
 
 def _check_evidence(doc: YamlDoc, items: list, sources: dict[str, Source], problems: Problems) -> list[Excerpt]:
-    out, seen_quotes, seen_ids = [], {}, {}
+    out: list[Excerpt] = []
+    seen_quotes: dict[tuple[str, str], int] = {}
+    seen_ids: dict[str, int] = {}
     for i, item in enumerate(items):
         line, col = doc.where(("evidence", i, "quote"))
         if item["source"] not in sources:

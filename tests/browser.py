@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import pytest
 
@@ -79,9 +79,9 @@ def node_package_file(relative: str) -> Path:
 
 
 class _QuietFiles(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
-                      ".wasm": "application/wasm", ".json": "application/json",
-                      ".txt": "text/plain; charset=utf-8"}  # as GitHub Pages and `serve` send it
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript", ".wasm": "application/wasm",
+        ".json": "application/json", ".txt": "text/plain; charset=utf-8"}  # as GitHub Pages and `serve` send it
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

@@ -1,14 +1,21 @@
 """Shared fixtures: scratch copies of the embedded site, and running the command line."""
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from site_builder import cli
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -20,21 +27,84 @@ class Run:
     err: str
 
 
+@contextlib.contextmanager
+def _as_a_process(args: list[str]) -> Iterator[None]:
+    """What `python build.py ARGS` with its output captured sees: its own argv, and no terminal
+    to take the width of help text from (argparse falls back to COLUMNS, else 80)."""
+    saved_argv, saved_columns = sys.argv, os.environ.get("COLUMNS")
+    sys.argv = [str(PROJECT / "build.py"), *args]
+    os.environ.setdefault("COLUMNS", "80")
+    try:
+        yield
+    finally:
+        sys.argv = saved_argv
+        if saved_columns is None:
+            os.environ.pop("COLUMNS", None)
+
+
+class _OneThread(io.TextIOBase):
+    """A stream that keeps what one thread writes and passes on what other threads do (a test's
+    server thread printing late, say), as a separate process would never see them."""
+
+    def __init__(self, passed_on: Any) -> None:
+        self.kept, self.passed_on, self.thread = io.StringIO(), passed_on, -1
+
+    def write(self, text: str) -> int:
+        return (self.kept if threading.get_ident() == self.thread else self.passed_on).write(text)
+
+    def flush(self) -> None:
+        self.passed_on.flush()
+
+
 def run_cli(*args: str, cwd: Path = PROJECT) -> Run:
-    """Run build.py in a fresh process, as a contributor would."""
+    """Run the command line in this process, as `python build.py ARGS` in `cwd` would, capturing its output.
+
+    It runs in a thread of its own, so that nothing of the caller's thread (Playwright's event
+    loop, say) is around it. An exception that build.py would print as a traceback is raised here.
+    """
+    out, err = _OneThread(sys.stdout), _OneThread(sys.stderr)
+    outcome: dict[str, Any] = {}
+
+    def command() -> None:
+        out.thread = err.thread = threading.get_ident()
+        try:
+            outcome["code"] = cli.main(list(args))
+        except SystemExit as exit_:  # argparse's way out, for --help, --version and wrong usage
+            outcome["code"] = exit_.code if isinstance(exit_.code, int) else 1
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread, below
+            outcome["error"] = exc
+
+    with contextlib.chdir(cwd), _as_a_process(list(args)), contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
+        thread = threading.Thread(target=command, name="build.py")
+        thread.start()
+        thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return Run(outcome["code"], out.kept.getvalue(), err.kept.getvalue())
+
+
+def run_process(*args: str, cwd: Path = PROJECT) -> Run:
+    """Run build.py in a fresh process: for what only a process shows (its exit status, a new
+    hash seed, being killed)."""
     proc = subprocess.run([sys.executable, str(PROJECT / "build.py"), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
-@pytest.fixture
-def site_root(tmp_path: Path) -> Path:
-    """A scratch copy of the embedded site's content and seeds."""
-    root = tmp_path / "site"
+def copy_site(folder: Path) -> Path:
+    """A copy of the embedded site's content and seeds in folder/site."""
+    root = folder / "site"
     root.mkdir()
     shutil.copytree(PROJECT / "content", root / "content")
     shutil.copytree(PROJECT / "seeds", root / "seeds")
     return root
+
+
+@pytest.fixture
+def site_root(tmp_path: Path) -> Path:
+    """A scratch copy of the embedded site's content and seeds."""
+    return copy_site(tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -46,10 +116,22 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-# Fuzzing profiles: a short one for every run, a long one with `make fuzz` (HYPOTHESIS_PROFILE=long).
+@pytest.fixture(scope="session")
+def local_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded site built for the root of a local server (so 404.html's links resolve), built once."""
+    out = tmp_path_factory.mktemp("local") / "_site"
+    result = run_cli("build", "--out", str(out), "--base-url", "http://127.0.0.1/")
+    assert result.code == 0, result.err
+    return out
+
+
+# Fuzzing profiles: 200 inputs a test in `make test`, 50 in `make test-fast` (HYPOTHESIS_PROFILE=quick),
+# 10,000 with `make fuzz` (HYPOTHESIS_PROFILE=long).
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile("default", max_examples=200, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("quick", max_examples=50, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=10_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

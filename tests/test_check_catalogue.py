@@ -197,10 +197,6 @@ def test_mistake_is_reported_at_its_spot_with_a_fix(site_root: Path, case, path,
         assert run_cli("check", "--root", str(site_root), "--strict").code == 1
 
 
-def test_catalogue_has_at_least_25_cases() -> None:
-    assert len(CASES) >= 25
-
-
 def test_one_run_reports_every_mistake_in_every_file_sorted(site_root: Path) -> None:
     claims = site_root / "content" / "claims"
     (claims / "a-first.yaml").write_text(edit("verdict: conflicting", "verdict: conflictng"), encoding="utf-8")
@@ -217,7 +213,7 @@ def test_one_run_reports_every_mistake_in_every_file_sorted(site_root: Path) -> 
         "content/claims/c-third.yaml:9:13", "content/claims/c-third.yaml:14:12",
         "content/claims/d-fourth.yaml:8:12"]
     assert "the quote is not in seeds/002_a4831d323f0df05e.txt" in errors[-1], errors[-1]
-    assert result.err.rstrip().endswith("check failed: 5 error(s), 0 warning(s)")
+    assert result.err.rstrip().endswith("check failed: 5 errors, 0 warnings")
 
 
 def test_a_typo_does_not_hide_a_misquote_in_the_same_file(site_root: Path) -> None:

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import copy_site, run_cli
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 JSON_BREAKOUT = '</script><script>alert(1)</script><!--'
@@ -83,11 +83,15 @@ class _Audit(HTMLParser):
             self.findings.append("JSON-LD could close its script element")
 
 
+def findings(html: str) -> list[str]:
+    audit = _Audit()
+    audit.feed(html)
+    return audit.findings
+
+
 def assert_inert(site: Path) -> None:
     for page in site.rglob("*.html"):
-        audit = _Audit()
-        audit.feed(page.read_text(encoding="utf-8"))
-        assert not audit.findings, (page, audit.findings)
+        assert not findings(page.read_text(encoding="utf-8")), page
 
 
 def build(root: Path):
@@ -95,42 +99,7 @@ def build(root: Path):
 
 
 FIELDS = ["claim", "claimant", "summary", "analysis", "note", "correction"]
-
-
-@pytest.mark.parametrize("field", FIELDS)
-def test_script_in_a_text_field_is_published_escaped(site_root: Path, field: str) -> None:
-    (site_root / "content" / "claims" / "hostile.yaml").write_text(claim_text(**{field: SCRIPT}), encoding="utf-8")
-    result = build(site_root)
-    assert result.code == 0, result.err
-    page = (site_root / "_site" / "claims" / "hostile" / "index.html").read_text(encoding="utf-8")
-    assert "&lt;script&gt;" in page  # shown to the reader as text
-    assert_inert(site_root / "_site")
-
-
-def test_claim_text_cannot_break_out_of_the_json_ld(site_root: Path) -> None:
-    (site_root / "content" / "claims" / "hostile.yaml").write_text(claim_text(claim=JSON_BREAKOUT), encoding="utf-8")
-    assert build(site_root).code == 0
-    page = (site_root / "_site" / "claims" / "hostile" / "index.html").read_text(encoding="utf-8")
-    json_ld = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
-    assert "\\u003c/script\\u003e" in json_ld
-    assert_inert(site_root / "_site")
-
-
-def test_site_title_and_source_metadata_are_escaped(site_root: Path) -> None:
-    site = site_root / "content" / "site.yaml"
-    text = site.read_text(encoding="utf-8")
-    site.write_text(re.sub(r"^title: .*$", 'title: "<script>alert(1)</script> Site"', text, count=1, flags=re.M),
-                    encoding="utf-8")
-    sources = site_root / "seeds" / "sources.yaml"
-    text = sources.read_text(encoding="utf-8")
-    sources.write_text(re.sub(r"^(\s+)label: .*$", r'\1label: "<img src=x onerror=alert(1)>"', text, count=1,
-                              flags=re.M), encoding="utf-8")
-    assert build(site_root).code == 0
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; Site" in (site_root / "_site" / "index.html").read_text(encoding="utf-8")
-    assert_inert(site_root / "_site")
-
-
-@pytest.mark.parametrize("markdown", [
+MARKDOWN = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
     "<a href=\"javascript:alert(1)\">click</a>",
@@ -147,22 +116,71 @@ def test_site_title_and_source_metadata_are_escaped(site_root: Path) -> None:
     "[click][ref]\n\n[ref]: javascript:alert(1)",
     "![x](javascript:alert(1))",
     "![tracker](https://evil.example/pixel.png)",
-])
-def test_markdown_cannot_carry_html_or_dangerous_links(site_root: Path, markdown: str) -> None:
-    (site_root / "content" / "claims" / "hostile.yaml").write_text(claim_text(analysis=markdown), encoding="utf-8")
-    result = build(site_root)
+]
+SAFE_LINKS = "See [the methodology](../../methodology/) and [Reuters](https://www.reuters.com/)."
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded site with one more claim for each hostile text below, built once."""
+    root = copy_site(tmp_path_factory.mktemp("hostile"))
+    claims = root / "content" / "claims"
+    for field in FIELDS:
+        (claims / f"script-in-{field}.yaml").write_text(claim_text(**{field: SCRIPT}), encoding="utf-8")
+    for number, markdown in enumerate(MARKDOWN):
+        (claims / f"markdown-{number}.yaml").write_text(claim_text(analysis=markdown), encoding="utf-8")
+    (claims / "json-breakout.yaml").write_text(claim_text(claim=JSON_BREAKOUT), encoding="utf-8")
+    (claims / "safe-links.yaml").write_text(claim_text(analysis=SAFE_LINKS), encoding="utf-8")
+    result = build(root)
     assert result.code == 0, result.err
-    page = (site_root / "_site" / "claims" / "hostile" / "index.html").read_text(encoding="utf-8")
-    assert "<img" not in page.split("<main", 1)[1]
+    return root / "_site"
+
+
+def claim_page(site: Path, claim_id: str) -> str:
+    return (site / "claims" / claim_id / "index.html").read_text(encoding="utf-8")
+
+
+def test_no_page_of_a_site_with_hostile_claims_can_run_anything(hostile_site: Path) -> None:
+    assert_inert(hostile_site)
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_script_in_a_text_field_is_published_escaped(hostile_site: Path, field: str) -> None:
+    page = claim_page(hostile_site, f"script-in-{field}")
+    assert "&lt;script&gt;" in page  # shown to the reader as text
+    assert findings(page) == []
+
+
+def test_claim_text_cannot_break_out_of_the_json_ld(hostile_site: Path) -> None:
+    page = claim_page(hostile_site, "json-breakout")
+    json_ld = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert "\\u003c/script\\u003e" in json_ld
+    assert findings(page) == []
+
+
+def test_site_title_and_source_metadata_are_escaped(site_root: Path) -> None:
+    site = site_root / "content" / "site.yaml"
+    text = site.read_text(encoding="utf-8")
+    site.write_text(re.sub(r"^title: .*$", 'title: "<script>alert(1)</script> Site"', text, count=1, flags=re.M),
+                    encoding="utf-8")
+    sources = site_root / "seeds" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(re.sub(r"^(\s+)label: .*$", r'\1label: "<img src=x onerror=alert(1)>"', text, count=1,
+                              flags=re.M), encoding="utf-8")
+    assert build(site_root).code == 0
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Site" in (site_root / "_site" / "index.html").read_text(encoding="utf-8")
     assert_inert(site_root / "_site")
 
 
-def test_safe_links_still_work(site_root: Path) -> None:
-    (site_root / "content" / "claims" / "hostile.yaml").write_text(
-        claim_text(analysis="See [the methodology](../../methodology/) and [Reuters](https://www.reuters.com/)."),
-        encoding="utf-8")
-    assert build(site_root).code == 0
-    page = (site_root / "_site" / "claims" / "hostile" / "index.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("number", range(len(MARKDOWN)), ids=MARKDOWN)
+def test_markdown_cannot_carry_html_or_dangerous_links(hostile_site: Path, number: int) -> None:
+    page = claim_page(hostile_site, f"markdown-{number}")
+    assert "<img" not in page.split("<main", 1)[1]
+    assert findings(page) == []
+
+
+def test_safe_links_still_work(hostile_site: Path) -> None:
+    page = claim_page(hostile_site, "safe-links")
     assert '<a href="../../methodology/">the methodology</a>' in page
     assert '<a href="https://www.reuters.com/">Reuters</a>' in page
 

@@ -31,6 +31,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return factcheck
 
 
+@pytest.mark.slow  # installs the package into a fresh environment
 def test_the_installed_command_is_build_py_with_its_templates(installed: Path, tmp_path: Path) -> None:
     version = subprocess.run([installed, "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout == run_cli("--version").out == "factcheck 0.1.0\n"
@@ -54,6 +55,7 @@ def test_the_installed_command_is_build_py_with_its_templates(installed: Path, t
     assert list((root / "_site").rglob("style*.css"))  # the built-in static files, from the package
 
 
+@pytest.mark.slow  # installs the package into a fresh environment
 def test_pip_install_from_git_and_init_names_that_commit_for_the_workflows(tmp_path: Path) -> None:
     """`pip install git+URL` (here a file: URL, which pip clones the same way) gives the same command."""
     venv = tmp_path / "venv"
@@ -72,6 +74,7 @@ def test_pip_install_from_git_and_init_names_that_commit_for_the_workflows(tmp_p
     assert subprocess.run([factcheck, "build", "--no-search"], cwd=tmp_path / "s").returncode == 0
 
 
+@pytest.mark.slow  # installs the package into a fresh environment
 def test_the_readme_walkthrough_from_install_to_a_built_site(installed: Path, tmp_path: Path) -> None:
     with walkthrough.page_server() as url:
         steps = walkthrough.walk(tmp_path, installed, url)

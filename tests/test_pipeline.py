@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import re
 import shlex
 import subprocess
@@ -9,7 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from conftest import PROJECT, run_cli
+import pytest
+from conftest import PROJECT, run_cli, run_process
 
 from site_builder import pipeline
 
@@ -138,9 +140,19 @@ def test_site_has_the_designed_urls(built_site: Path) -> None:
         assert (built_site / "claims" / claim_id / "index.html").is_file()
 
 
+def test_the_search_index_covers_every_claim_page_and_nothing_else(built_site: Path) -> None:
+    model = pipeline.check(PROJECT).model
+    entry = json.loads((built_site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert {language: index["page_count"] for language, index in entry["languages"].items()} == {
+        model.site.language.split("-")[0]: len(model.claims)}
+    assert (built_site / "search" / "index.html").is_file()
+
+
+@pytest.mark.slow  # two processes with the search index; test_golden compares pages on every run
 def test_two_builds_are_byte_identical(site_root: Path, tmp_path: Path) -> None:
-    assert run_cli("build", "--root", str(site_root), "--out", str(tmp_path / "a")).code == 0
-    assert run_cli("build", "--root", str(site_root), "--out", str(tmp_path / "b")).code == 0
+    # Two processes, so two hash seeds: an order that depends on one would show here.
+    assert run_process("build", "--root", str(site_root), "--out", str(tmp_path / "a")).code == 0
+    assert run_process("build", "--root", str(site_root), "--out", str(tmp_path / "b")).code == 0
     compared = filecmp.dircmp(tmp_path / "a", tmp_path / "b")
     assert _identical(compared)
 
@@ -160,11 +172,11 @@ def test_default_output_is_site_folder_in_the_root(site_root: Path) -> None:
 
 def test_broken_claim_fails_with_one_line_and_leaves_the_old_site(site_root: Path) -> None:
     out = site_root / "_site"
-    assert run_cli("build", "--root", str(site_root)).code == 0
+    assert run_cli("build", "--root", str(site_root), "--no-search").code == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     claim = site_root / "content" / "claims" / "iraqi-factions-sent-fighters.yaml"
     claim.write_text(claim.read_text(encoding="utf-8").replace("verdict: ", "verdikt: ", 1), encoding="utf-8")
-    result = run_cli("build", "--root", str(site_root))
+    result = run_process("build", "--root", str(site_root), "--no-search")  # the status CI sees is the process's
     assert result.code == 1
     assert "Traceback" not in result.err
     assert re.search(r"^content/claims/iraqi-factions-sent-fighters\.yaml:\d+:1: error: unknown key 'verdikt' "
@@ -179,7 +191,7 @@ def test_misquote_fails_the_build(site_root: Path) -> None:
     quote = re.search(r'quote: "([^"]+)"', text).group(1)
     word = max(quote.split(), key=len)
     claim.write_text(text.replace(quote, quote.replace(word, word[::-1], 1), 1), encoding="utf-8")
-    result = run_cli("build", "--root", str(site_root))
+    result = run_cli("build", "--root", str(site_root), "--no-search")
     assert result.code == 1
     assert "irgc-request-refused.yaml:" in result.err
     assert "is not in seeds/" in result.err and "did you mean" in result.err
@@ -187,10 +199,10 @@ def test_misquote_fails_the_build(site_root: Path) -> None:
 
 def test_removed_claim_disappears_from_the_site(site_root: Path) -> None:
     out = site_root / "_site"
-    assert run_cli("build", "--root", str(site_root)).code == 0
+    assert run_cli("build", "--root", str(site_root), "--no-search").code == 0
     assert (out / "claims" / "assad-asked-iraq-for-reinforcements").is_dir()
     (site_root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml").unlink()
-    assert run_cli("build", "--root", str(site_root)).code == 0
+    assert run_cli("build", "--root", str(site_root), "--no-search").code == 0
     assert not (out / "claims" / "assad-asked-iraq-for-reinforcements").exists()
     assert "assad-asked-iraq-for-reinforcements" not in (out / "index.html").read_text(encoding="utf-8")
 
@@ -224,20 +236,20 @@ def test_wrong_usage_exits_2() -> None:
 
 def test_rebuilding_unchanged_input_does_nothing_and_any_change_rebuilds(site_root: Path) -> None:
     out = site_root / "_site"
-    assert run_cli("build", "--root", str(site_root)).code == 0
-    second = run_cli("build", "--root", str(site_root))
+    assert run_cli("build", "--root", str(site_root), "--no-search").code == 0
+    second = run_cli("build", "--root", str(site_root), "--no-search")
     assert second.code == 0 and "is up to date" in second.out
     # A changed input, a changed output file, a damaged record: each means a real build.
     about = site_root / "content" / "pages" / "about.md"
     about.write_text(about.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-    assert f"built {len(_claim_ids())} claims" in run_cli("build", "--root", str(site_root)).out
+    assert f"built {len(_claim_ids())} claims" in run_cli("build", "--root", str(site_root), "--no-search").out
     assert "One more line." in (out / "about" / "index.html").read_text(encoding="utf-8")
     (out / "index.html").write_text("tampered", encoding="utf-8")
-    assert f"built {len(_claim_ids())} claims" in run_cli("build", "--root", str(site_root)).out
+    assert f"built {len(_claim_ids())} claims" in run_cli("build", "--root", str(site_root), "--no-search").out
     assert "tampered" not in (out / "index.html").read_text(encoding="utf-8")
     (site_root / ".cache" / "site-builder" / "last-build.json").write_text("{not json", encoding="utf-8")
-    assert f"built {len(_claim_ids())} claims" in run_cli("build", "--root", str(site_root)).out
-    assert f"built {len(_claim_ids())} claims" in run_cli("build", "--root", str(site_root), "--base-url", "https://x.example/").out
+    assert f"built {len(_claim_ids())} claims" in run_cli("build", "--root", str(site_root), "--no-search").out
+    assert f"built {len(_claim_ids())} claims" in run_cli("build", "--root", str(site_root), "--no-search", "--base-url", "https://x.example/").out
 
 
 def test_a_change_behind_a_linked_claims_folder_rebuilds(site_root: Path) -> None:
@@ -245,10 +257,10 @@ def test_a_change_behind_a_linked_claims_folder_rebuilds(site_root: Path) -> Non
     kept = site_root / "claims-kept-elsewhere"
     claims.rename(kept)
     claims.symlink_to(kept, target_is_directory=True)
-    assert run_cli("build", "--root", str(site_root)).code == 0
+    assert run_cli("build", "--root", str(site_root), "--no-search").code == 0
     claim = kept / "assad-asked-iraq-for-reinforcements.yaml"
     claim.write_text(claim.read_text(encoding="utf-8").replace('  name: "', '  name: "Edited, ', 1), encoding="utf-8")
-    again = run_cli("build", "--root", str(site_root))
+    again = run_cli("build", "--root", str(site_root), "--no-search")
     assert f"built {len(_claim_ids())} claims" in again.out
     page = site_root / "_site" / "claims" / "assad-asked-iraq-for-reinforcements" / "index.html"
     assert "Edited, " in page.read_text(encoding="utf-8")
@@ -258,8 +270,8 @@ def test_up_to_date_build_still_reports_its_warnings(site_root: Path) -> None:
     claim = site_root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml"
     claim.write_text("\n".join(l for l in claim.read_text(encoding="utf-8").split("\n")
                                if not l.startswith("short_claim:")), encoding="utf-8")
-    first = run_cli("build", "--root", str(site_root))
-    again = run_cli("build", "--root", str(site_root))
+    first = run_cli("build", "--root", str(site_root), "--no-search")
+    again = run_cli("build", "--root", str(site_root), "--no-search")
     assert "is up to date" in again.out
     assert "warning: ClaimReview: claimReviewed is 87 characters" in first.err
     assert first.err.splitlines()[0] == again.err.splitlines()[0]
@@ -300,10 +312,10 @@ def _override_claim_template(site_root: Path, old: str, new: str) -> int:
 
 
 def test_a_template_failing_at_run_time_is_reported_at_its_line_and_the_site_is_kept(site_root: Path) -> None:
-    assert run_cli("build", "--root", str(site_root)).code == 0
+    assert run_cli("build", "--root", str(site_root), "--no-search").code == 0
     before = (site_root / "_site" / "index.html").read_bytes()
     line = _override_claim_template(site_root, "{{ claim.claim_date }}", "{{ claim.claim_date.nickname }}")
-    result = run_cli("build", "--root", str(site_root))
+    result = run_cli("build", "--root", str(site_root), "--no-search")
     assert result.code == 1 and "Traceback" not in result.err
     assert f"templates/claim.html:{line}: error: the template failed: UndefinedError:" in result.err
     assert "has no attribute 'nickname'" in result.err
