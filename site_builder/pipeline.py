@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import build_cache, share
+from . import build_cache, editorial, share
 from .anchor import Anchor, anchor_claims
 from .errors import Problems, display_path, os_problem
 from .load import YamlDoc, load_site
@@ -29,6 +29,7 @@ class Checked:
     model: Model | None = None
     anchors: dict[tuple[str, int], Anchor] = field(default_factory=dict)
     up_to_date: bool = False  # a build found nothing changed since the last one, and did nothing
+    findings: list[editorial.Finding] = field(default_factory=list)  # the editorial review, also in `problems`
 
     @property
     def ok(self) -> bool:
@@ -63,7 +64,11 @@ def check(root: Path, base_url: str | None = None) -> Checked:
             problems.add(claim.path, claim.line, 0, "the share image cannot shape right-to-left text on this machine: "
                          "its Arabic letters will be drawn unjoined",
                          "install libfribidi0 (Debian) or fribidi, which Pillow's raqm layout needs", severity="warning")
-    return Checked(problems, model, anchors)
+    findings = editorial.review(model, anchors)
+    for finding in findings:
+        problems.add(finding.path, finding.line, finding.col, f"editorial: {finding.message}", finding.hint,
+                     severity="warning")
+    return Checked(problems, model, anchors, findings=findings)
 
 
 def _check_robots_place(base_url: str, given: bool, site_doc: YamlDoc | None, problems: Problems) -> None:

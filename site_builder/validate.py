@@ -398,9 +398,34 @@ def _check_sources(loaded: Loaded, problems: Problems) -> dict[str, Source]:
         sources[seed_id] = Source(seed_id, seed.path, seed.text, item["label"], item["language"], item["sha256"],
                                   item.get("title", ""), item.get("outlet", ""), item.get("author", ""),
                                   item.get("url", ""), item.get("published", ""), inferred, item.get("notes", ""),
-                                  residue, extracted=frozenset(item.get("extracted", [])),
+                                  residue, item.get("derived_from", ""), extracted=frozenset(item.get("extracted", [])),
                                   retrieved=item.get("retrieved", ""))
+    _check_derivations(doc, sources, problems)
     return sources
+
+
+def _check_derivations(doc: YamlDoc, sources: dict[str, Source], problems: Problems) -> None:
+    """Each `derived_from` names another known seed, and following them never comes back round."""
+    for seed_id, source in sources.items():
+        if not source.derived_from:
+            continue
+        line, col = doc.where(("sources", seed_id, "derived_from"))
+        if source.derived_from == seed_id:
+            problems.add(doc.path, line, col, f"the seed '{seed_id}' is said to be derived from itself",
+                         "name the seed it copies or rewrites, or remove 'derived_from'")
+            continue
+        if source.derived_from not in sources:
+            close = difflib.get_close_matches(source.derived_from, list(sources), n=1, cutoff=0.5)
+            hint = (f"did you mean '{close[0]}'? " if close else "") + "name another seed of seeds/ without .txt"
+            problems.add(doc.path, line, col, f"'derived_from': there is no seed '{source.derived_from}'", hint)
+            continue
+        seen, current = [seed_id], source.derived_from
+        while current and current not in seen:
+            seen.append(current)
+            current = sources[current].derived_from if current in sources else ""
+        if current == seed_id:
+            problems.add(doc.path, line, col, f"'derived_from' goes round in a circle: {' -> '.join([*seen, seed_id])}",
+                         "a text is derived from an earlier one; remove 'derived_from' from the original")
 
 
 def _check_residue(doc: YamlDoc, seed_id: str, items: list, text: str, problems: Problems) -> tuple[Residue, ...]:

@@ -259,7 +259,7 @@ def test_new_claim_skeleton_fails_until_filled_then_passes(site_root: Path) -> N
     result = run_cli("check", "--root", str(site_root))
     assert result.code == 1 and result.err.count("still holds the placeholder") == 8
     filled = (text.replace('"TODO: the claim, in one sentence"', "Iraqi factions sent fighters into Syria.")
-              .replace('"TODO: who made the claim"', "Reuters").replace('"TODO: YYYY-MM-DD"', "2024-12-02")
+              .replace('"TODO: who made the claim"', "Syrian military source").replace('"TODO: YYYY-MM-DD"', "2024-12-02")
               .replace('"TODO: a verdict key"', "conflicting")
               .replace("TODO: the verdict in two or three sentences.", "The reports disagree about the fighters.")
               .replace("TODO: the reasoning, or remove this key.", "See the excerpts.")

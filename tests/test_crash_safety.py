@@ -30,7 +30,7 @@ def test_killed_builds_never_leave_a_mix(site_root: Path, tmp_path: Path) -> Non
     assert run_cli("build", "--root", str(site_root)).code == 0
     old = _tree(out)
     claim = site_root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml"
-    claim.write_text(claim.read_text(encoding="utf-8").replace("published: ", "updated: 2024-12-20\npublished: ", 1),
+    claim.write_text(claim.read_text(encoding="utf-8").replace("summary: >-\n", "summary: >-\n  Changed. ", 1),
                      encoding="utf-8")
     new_reference = tmp_path / "reference"
     assert run_cli("build", "--root", str(site_root), "--out", str(new_reference)).code == 0
