@@ -50,7 +50,7 @@ PROJECT_DIR = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 PYTHON = sys.executable
 CODE_PATHS = ["build.py", "site_builder", "templates", "static"]
-ALL_STAGES = ("load", "validate", "anchor", "lint", "render", "write", "search")  # as bench/stages.py names them
+ALL_STAGES = ("load", "validate", "anchor", "lint", "editorial", "render", "write", "search")  # as bench/stages.py names them
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -4,8 +4,8 @@
 The stages are called the way site_builder.pipeline calls them: load.load_site,
 validate.validate, anchor.anchor_claims, render.render_site (with render.Theme.for_root)
 and write.write_site. Two steps that pipeline.build also runs are timed separately when
-the code has them: "lint" (structured.lint_claim_review on every claim, part of check())
-and "search" (search.index_site, the Pagefind index that write_site builds in the new
+the code has them: "lint" (structured.lint_claim_review on every claim, part of check()),
+"editorial" (editorial.review of the whole site, part of check()) and "search" (search.index_site, the Pagefind index that write_site builds in the new
 tree before the swap; here it is built in the written tree, which is the same work).
 bench/run.py runs this in a fresh process per measurement; bench/profile.py calls
 run_stages() under cProfile.
@@ -41,14 +41,18 @@ try:
 except ImportError:  # older code: no ClaimReview lint
     lint_claim_review = None
 try:
+    from site_builder.editorial import review as editorial_review
+except ImportError:  # older code: no editorial review
+    editorial_review = None
+try:
     from site_builder.search import index_site
 except ImportError:  # older code: no search index
     index_site = None
 
 IMPORT_SECONDS = time.perf_counter() - _T_START
 STAGES = ("load", "validate", "anchor", "render", "write")
-EXTRA_STAGES = ("lint", "search")  # present when the code has them
-ALL_STAGES = ("load", "validate", "anchor", "lint", "render", "write", "search")
+EXTRA_STAGES = ("lint", "editorial", "search")  # present when the code has them
+ALL_STAGES = ("load", "validate", "anchor", "lint", "editorial", "render", "write", "search")
 
 
 def run_stages(root: Path, out: Path, search: bool = True) -> dict:
@@ -78,6 +82,11 @@ def run_stages(root: Path, out: Path, search: bool = True) -> dict:
         for claim in model.claims:
             lint_claim_review(model, claim)
         times["lint"] = time.perf_counter() - t
+
+    if editorial_review is not None:
+        t = time.perf_counter()
+        editorial_review(model, anchors)
+        times["editorial"] = time.perf_counter() - t
 
     t = time.perf_counter()
     files = render.render_site(model, anchors, render.Theme.for_root(root))

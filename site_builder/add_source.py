@@ -39,7 +39,7 @@ MIN_ARTICLE_CHARS = 300  # less than this after boilerplate is removed is a stub
 TIMEOUT_SECONDS = 20.0
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 USER_AGENT = "factcheck-site-builder (a fact-checker archiving a source)"
-SEED_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+SEED_ID = re.compile(r"^[A-Za-z0-9_-]+\Z")  # \Z, not $: a name ending in a newline is not an id
 
 Command = Callable[[str], str]
 

@@ -32,6 +32,11 @@ from .textdiff import Comparison, compare, diff_as_text
 
 SELECTOR_CONTEXT = 32  # characters of prefix and suffix, as the W3C Web Annotation model suggests
 MAX_ELLIPSIS_GAP = 300  # characters an ellipsis may skip across a paragraph break
+# Limits that keep every quote's work bounded whatever the seed's size (SECURITY.md): parts that
+# an ellipsis joins, and places of the first part tried. Each part is looked for at most once
+# per place of the text, so a quote costs at most MAX_QUOTE_PARTS passes over its seed.
+MAX_QUOTE_PARTS = 20
+MAX_FIRST_PART_PLACES = 20_000
 
 # One character for another: every quotation mark becomes ", every dash -.
 _QUOTES = "'\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4\"\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u2039\u203a"
@@ -60,12 +65,16 @@ class NormText:
 
 
 def normalise(raw: str) -> NormText:
-    """Normalise for comparison, keeping the map back to raw offsets."""
+    """Normalise for comparison, keeping the map back to raw offsets.
+
+    The maps are arrays of machine integers throughout, never lists of int objects: 8 bytes a
+    character for the two of them, where lists took over 100 (a 5 MB seed took 0.6 GB).
+    """
     text, starts, ends = _nfc(raw)
     text = _fold(text)
     out: list[str] = []
-    out_starts: list[int] = []
-    out_ends: list[int] = []
+    out_starts = array(_OFFSET)
+    out_ends = array(_OFFSET)
     pos = 0
     for match in _SPECIAL.finditer(text):
         out.append(text[pos:match.start()])
@@ -79,27 +88,42 @@ def normalise(raw: str) -> NormText:
     out.append(text[pos:])
     out_starts.extend(starts[pos:])
     out_ends.extend(ends[pos:])
-    # Machine integers, not tuples of int objects: a source's two maps take 16 bytes a character
-    # instead of about 70, which is 0.4 GB less for the 1,000 sources of a 10,000-claim site.
-    return NormText("".join(out), array("q", out_starts), array("q", out_ends))
+    return NormText("".join(out), out_starts, out_ends)
 
 
-def _nfc(raw: str) -> tuple[str, list[int], list[int]]:
-    """NFC with a map; a base character and its combining marks compose as one cluster."""
+_OFFSET = "i"  # 32-bit offsets: seeds are limited to 5,000,000 bytes
+
+
+def _nfc(raw: str) -> tuple[str, array, array]:
+    """NFC with a map; a base character and its combining marks compose as one cluster.
+
+    Lines that are NFC already (most of them) are copied as they are; only the others are
+    composed cluster by cluster. No cluster spans a line break.
+    """
     if unicodedata.is_normalized("NFC", raw):
-        return raw, list(range(len(raw))), list(range(1, len(raw) + 1))
+        return raw, array(_OFFSET, range(len(raw))), array(_OFFSET, range(1, len(raw) + 1))
     text: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    cluster_start = 0
-    for i in range(1, len(raw) + 1):
-        if i < len(raw) and unicodedata.combining(raw[i]):
+    starts = array(_OFFSET)
+    ends = array(_OFFSET)
+    line_start = 0
+    for line in raw.splitlines(keepends=True):
+        line_end = line_start + len(line)
+        if unicodedata.is_normalized("NFC", line):
+            text.append(line)
+            starts.extend(range(line_start, line_end))
+            ends.extend(range(line_start + 1, line_end + 1))
+            line_start = line_end
             continue
-        composed = unicodedata.normalize("NFC", raw[cluster_start:i])
-        text.append(composed)
-        starts.extend([cluster_start] * len(composed))
-        ends.extend([i] * len(composed))
-        cluster_start = i
+        cluster_start = line_start
+        for i in range(line_start + 1, line_end + 1):
+            if i < line_end and unicodedata.combining(raw[i]):
+                continue
+            composed = unicodedata.normalize("NFC", raw[cluster_start:i])
+            text.append(composed)
+            starts.extend([cluster_start] * len(composed))
+            ends.extend([i] * len(composed))
+            cluster_start = i
+        line_start = line_end
     return "".join(text), starts, ends
 
 
@@ -185,6 +209,15 @@ class Anchor:
         return self.spans[-1][1]
 
 
+@dataclass(frozen=True)
+class Search:
+    """What placing a quote's parts found: every placement, and how many parts could be placed."""
+
+    placements: list[tuple[tuple[int, int], ...]]
+    deepest: int  # the most parts placed in order from any start
+    too_many: bool = False  # the first part has more places than MAX_FIRST_PART_PLACES
+
+
 class SourceIndex:
     """One normalisation of a source, reused for every quote that cites it."""
 
@@ -206,30 +239,48 @@ class SourceIndex:
 
     def find_all(self, parts: list[str]) -> list[tuple[tuple[int, int], ...]]:
         """Every placement of the parts in order (normalised offsets), one per start of the first part."""
-        found = []
+        return self.search(parts).placements
+
+    def search(self, parts: list[str]) -> Search:
+        """Place the parts in order from each start of the first, each next part at its first
+        place after the one before; the work is bounded (see MAX_QUOTE_PARTS).
+
+        Successive starts look for each part at later and later places, so the last answer
+        for each part is kept: a part is looked for again only past its last place found, and
+        each part's searches cover the text once in all.
+        """
         text = self.norm.text
+        last = [(-1, -1)] * len(parts)  # for each part: (searched from, found at)
+        placements: list[tuple[tuple[int, int], ...]] = []
+        deepest = 0
+        starts = 0
         start = text.find(parts[0])
         while start != -1:
-            placement = self._place_rest(parts, start)
-            if placement:
-                found.append(placement)
+            starts += 1
+            if starts > MAX_FIRST_PART_PLACES:
+                return Search(placements, deepest, too_many=True)
+            spans = [(start, start + len(parts[0]))]
+            for k in range(1, len(parts)):
+                after = spans[-1][1]
+                searched, found = last[k]
+                if not (searched != -1 and searched <= after and (found == -1 or after <= found)):
+                    found = text.find(parts[k], after)
+                    last[k] = (after, found)
+                if found == -1 or not self._close_enough(after, found):
+                    break
+                spans.append((found, found + len(parts[k])))
+            deepest = max(deepest, len(spans))
+            if len(spans) == len(parts):
+                placements.append(tuple(spans))
             start = text.find(parts[0], start + 1)
-        return found
-
-    def _place_rest(self, parts: list[str], start: int) -> tuple[tuple[int, int], ...] | None:
-        spans = [(start, start + len(parts[0]))]
-        for part in parts[1:]:
-            after = spans[-1][1]
-            nxt = self.norm.text.find(part, after)
-            if nxt == -1 or not self._close_enough(after, nxt):
-                return None
-            spans.append((nxt, nxt + len(part)))
-        return tuple(spans)
+        return Search(placements, deepest)
 
     def _close_enough(self, end: int, start: int) -> bool:
         """Parts joined by an ellipsis stand in one paragraph, or at most a short gap apart."""
-        gap = self.source.text[self.norm.ends[end - 1]:self.norm.starts[start]]
-        return "\n" not in gap or start - end <= MAX_ELLIPSIS_GAP
+        if start - end <= MAX_ELLIPSIS_GAP:
+            return True
+        # No line break between the raw ends, found by the line table rather than by copying the gap.
+        return self.line_of(self.norm.ends[end - 1]) == self.line_of(self.norm.starts[start])
 
     def anchor(self, spans: tuple[tuple[int, int], ...]) -> Anchor:
         raw = tuple(self.norm.raw_span(s, e) for s, e in spans)
@@ -323,6 +374,7 @@ PARAPHRASE_FROM = 0.4
 MIN_SHARED_WORDS = 2
 MIN_SUBSTANCE = 0.3
 MAX_SUGGESTION_QUOTE = 1_000  # characters of a missing quote that the search for a suggestion reads
+MAX_PASSAGE = 2 * MAX_SUGGESTION_QUOTE  # characters of a sentence compared with it at once
 MIN_SIMILARITY = 0.45
 
 
@@ -396,8 +448,10 @@ class Passages:
         cuts = sorted({0, len(text)} | {m.end() for m in re.finditer("\n", text)}
                       | {m.end() for m in _SENTENCE_END.finditer(text)}
                       | {b for r in index.residue for b in (r.start, r.end)})
-        self.spans = [(a, b) for a, b in itertools.pairwise(cuts)
-                      if text[a:b].strip() and not index.residue_lines(a, b)]
+        # A "sentence" longer than MAX_PASSAGE (a text with no stops) is taken in pieces of that
+        # length, so that what a suggestion compares does not grow with the seed.
+        pieces = [(lo, min(b, lo + MAX_PASSAGE)) for a, b in itertools.pairwise(cuts) for lo in range(a, b, MAX_PASSAGE)]
+        self.spans = [(a, b) for a, b in pieces if text[a:b].strip() and not index.residue_lines(a, b)]
         self.postings: dict[str, list[int]] = {}  # each word: the sentences that have it
         norm, starts = index.norm.text.lower(), index.norm.starts
         for i, (a, b) in enumerate(self.spans):  # the words of the source's normalised text, as a quote's
@@ -506,9 +560,18 @@ def anchor_excerpt(claim: Claim, excerpt: Excerpt | Appearance, index: SourceInd
     if not parts:
         problems.add(*where, "the quote is only an ellipsis", "quote the source's words")
         return None
-    placements = index.find_all(parts)
+    if len(parts) > MAX_QUOTE_PARTS:
+        problems.add(*where, f"the quote has {len(parts)} parts joined by ellipses, over the limit of {MAX_QUOTE_PARTS}",
+                     "quote the passages as separate excerpts")
+        return None
+    found = index.search(parts)
+    if found.too_many:
+        problems.add(*where, f"the quote's first part '{_shorten(parts[0])}' appears more than "
+                             f"{MAX_FIRST_PART_PLACES:,} times in {seed}", "quote more words with it")
+        return None
+    placements = found.placements
     if not placements:
-        _explain_miss(claim, excerpt, index, parts, problems)
+        _explain_miss(claim, excerpt, index, parts, found.deepest, problems)
         return None
     in_article = []
     for spans in placements:
@@ -544,12 +607,13 @@ def anchor_excerpt(claim: Claim, excerpt: Excerpt | Appearance, index: SourceInd
     return index.anchor(in_article[0])
 
 
-def _explain_miss(claim: Claim, excerpt: Excerpt | Appearance, index: SourceIndex, parts: list[str], problems: Problems) -> None:
+def _explain_miss(claim: Claim, excerpt: Excerpt | Appearance, index: SourceIndex, parts: list[str], deepest: int,
+                  problems: Problems) -> None:
     where = (claim.path, excerpt.line, excerpt.col)
     seed = index.source.path
-    missing = next((p for i, p in enumerate(parts) if not index.find_all(parts[: i + 1])), parts[0])
+    missing = parts[deepest] if deepest < len(parts) else parts[0]
     which = "" if len(parts) == 1 else f" (the part '{_shorten(missing)}')"
-    if len(parts) > 1 and all(index.find_all([p]) for p in parts):
+    if len(parts) > 1 and all(p in index.norm.text for p in parts):
         problems.add(*where, f"the parts of the quote are in {seed}, but not in this order and close together",
                      "an ellipsis joins parts of one passage; quote them as separate excerpts")
         return

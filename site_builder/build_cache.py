@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import inputs
 from .errors import Problem, Problems
+from .load import MAX_PAGE_BYTES, MAX_SEED_BYTES, MAX_YAML_BYTES
 
 DEFAULT_FOLDER = Path(".cache") / "site-builder"  # under the root
 RECORD = "last-build.json"
@@ -31,47 +32,67 @@ CODE_DIR = Path(__file__).resolve().parent
 FORMAT = 1
 LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pyyaml", "jsonschema", "fastjsonschema", "rapidfuzz", "pagefind",
              "pagefind_bin_extended")  # requirements.txt's, and what they bring that writes output
+MAX_INPUT_BYTES = max(MAX_PAGE_BYTES, MAX_SEED_BYTES, MAX_YAML_BYTES)  # larger content is refused unread
+
+
+class _NoShortcut(Exception):
+    """An input that only a full build may judge: a link, a special file, an oversized file."""
 
 
 def _files(folder: Path) -> list[tuple[str, os.DirEntry]]:
     """Every file under `folder` as (path from the folder, its entry), in path order.
 
-    Linked folders are followed, as loading follows them (each real folder once, so a link
-    loop ends). os.scandir rather than Path.rglob: over the 11,000 files of a large site,
-    pathlib's cost per path adds up to a second.
+    No link is followed, so a link to a large folder costs nothing; a link or a special file
+    raises _NoShortcut, since loading decides whether it is allowed. os.scandir rather than
+    Path.rglob: over the 11,000 files of a large site, pathlib's cost per path adds up to a second.
     """
-    found, linked = [], {os.path.realpath(folder)}
+    found = []
     pending = [("", str(folder))]
     while pending:
         prefix, directory = pending.pop()
         try:
             entries = list(os.scandir(directory))
-        except OSError:
+        except FileNotFoundError:
             continue
+        except OSError as exc:
+            raise _NoShortcut from exc
         for entry in entries:
-            if entry.is_dir():
-                if entry.is_symlink():
-                    target = os.path.realpath(entry.path)
-                    if target in linked:
-                        continue
-                    linked.add(target)
+            if entry.is_symlink():
+                raise _NoShortcut
+            if entry.is_dir(follow_symlinks=False):
                 if entry.name != "__pycache__":
                     pending.append((f"{prefix}{entry.name}/", entry.path))
-            elif entry.is_file():
+            elif entry.is_file(follow_symlinks=False):
                 found.append((prefix + entry.name, entry))
+            else:
+                raise _NoShortcut
     return sorted(found, key=lambda item: item[0])
 
 
-def input_digest(root: Path, options: dict) -> str:
-    """A digest of everything a build reads (inputs.folders, and this code): change any byte of it and
-    the digest changes."""
+def input_digest(root: Path, options: dict) -> str | None:
+    """A digest of everything a build reads (inputs.folders, and this code): change any byte of it
+    and the digest changes.
+
+    None when an input is one that loading refuses or must look at (a link, a special file, a
+    file over the largest input limit): then there is no shortcut, and the full build says
+    what is wrong. Sizes come from the folder listing, before any byte is read, and files are
+    read in pieces, so the digest's memory does not grow with a file's size.
+    """
     digest = hashlib.blake2b(json.dumps(options, sort_keys=True).encode(), digest_size=32)
-    for folder in [*inputs.folders(root), CODE_DIR]:
-        digest.update(b"\0folder\0" + str(folder).encode())
-        for name, entry in _files(folder):
-            digest.update(b"\0" + name.encode() + b"\0")
-            with open(entry.path, "rb") as file:
-                digest.update(file.read())
+    try:
+        limited = {root / inputs.CONTENT, root / inputs.SEEDS}  # contributors' files, under the loader's limits
+        for folder in [*inputs.folders(root), CODE_DIR]:
+            limit = MAX_INPUT_BYTES if folder in limited else None
+            digest.update(b"\0folder\0" + str(folder).encode())
+            for name, entry in _files(folder):
+                if limit is not None and entry.stat(follow_symlinks=False).st_size > limit:
+                    raise _NoShortcut
+                digest.update(b"\0" + name.encode() + b"\0")
+                with open(entry.path, "rb") as file:
+                    while piece := file.read(1 << 20):
+                        digest.update(piece)
+    except (_NoShortcut, OSError):
+        return None
     return digest.hexdigest()
 
 
@@ -84,17 +105,20 @@ def tool_version() -> str:
             digest.update(f"\0{name}={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"\0{name}=none".encode())
-    for name, entry in _files(CODE_DIR):
-        digest.update(b"\0" + name.encode() + b"\0")
-        with open(entry.path, "rb") as file:
-            digest.update(file.read())
+    for parent, folders, names in os.walk(CODE_DIR):
+        folders[:] = sorted(f for f in folders if f != "__pycache__")
+        for name in sorted(names):
+            path = os.path.join(parent, name)
+            digest.update(b"\0" + os.path.relpath(path, CODE_DIR).encode() + b"\0")
+            with open(path, "rb") as file:
+                digest.update(file.read())
     return digest.hexdigest()
 
 
 def _output_state(out: Path) -> dict[str, list[int]]:
     state = {}
     for name, entry in _files(out):
-        info = entry.stat()
+        info = entry.stat(follow_symlinks=False)
         state[name] = [info.st_size, info.st_mtime_ns]
     return state
 
@@ -113,19 +137,19 @@ def current_problems(cache: Path, out: Path, digest: str) -> Problems | None:
         if record["output"] != _output_state(out):
             return None
         return Problems([Problem(**item) for item in record["problems"]])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no record, or a damaged one: build
+    except (OSError, ValueError, KeyError, TypeError, _NoShortcut):
+        return None  # no record, or a damaged one, or an output changed by hand: build
 
 
 def remember(cache: Path, out: Path, digest: str, problems: Problems) -> None:
     """Record a good build; a record that cannot be written only costs the next build its shortcut."""
-    record = {"format": FORMAT, "input": digest, "out": str(out.absolute()), "output": _output_state(out),
-              "problems": [asdict(p) for p in problems.sorted()]}
     path = cache / RECORD
     try:
+        record = {"format": FORMAT, "input": digest, "out": str(out.absolute()), "output": _output_state(out),
+                  "problems": [asdict(p) for p in problems.sorted()]}
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_text(json.dumps(record), encoding="utf-8")
         os.replace(temporary, path)
-    except OSError:
+    except (OSError, _NoShortcut):
         pass

@@ -9,6 +9,7 @@ Exit codes: 0 fine, 1 the content has errors, 2 wrong usage.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__, build_cache, pipeline
-from .errors import Problems, counted
+from .errors import Problems, counted, os_problem, visible
+from .write import OutputRefused
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -101,6 +103,9 @@ def make_parser(prog: str = "factcheck") -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "github", "json"], default="text",
                        help="text for people, github for annotations on pull requests, json for tools")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--editorial", action="store_true",
+                       help="print the editorial report: every claim's verdict and independent sources, and where "
+                            "a verdict may not follow the methodology")
 
     serve = _command(commands, "serve", "build, serve on this machine, rebuild and reload on every save",
                      "  factcheck serve\n  factcheck serve --port 8001 --open")
@@ -163,7 +168,12 @@ def _summary(problems: Problems) -> str:
 def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
     root = args.root
     out = args.out or root / "_site"
-    checked = pipeline.build(root, out, args.base_url, search=not args.no_search, cache=_cache(args))
+    try:
+        checked = pipeline.build(root, out, args.base_url, search=not args.no_search, cache=_cache(args),
+                                 waiting=lambda: print(f"waiting: another build is writing to {out}", file=sys.stderr))
+    except OutputRefused as exc:
+        print(f"{' '.join(invocation.program)}: error: {visible(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     _report(checked.problems, invocation)
     if not checked.ok:
         print(f"build failed: {_summary(checked.problems)}; {out} was left as it was", file=sys.stderr)
@@ -179,12 +189,31 @@ def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
 
 def cmd_check(args: argparse.Namespace, invocation: Invocation) -> int:
     checked = pipeline.check(args.root)
-    _report(checked.problems, invocation, args.format)
+    if args.editorial and checked.model is not None:
+        _editorial_report(checked, invocation, args.format)
+    else:
+        _report(checked.problems, invocation, args.format)
+        if args.editorial:
+            print("no editorial report: the content has errors; fix them first", file=sys.stderr)
     failed = bool(checked.problems.errors) or (args.strict and checked.problems.warnings)
     if args.format == "text":
         verdict = "failed" if failed else "passed"
         print(f"check {verdict}: {_summary(checked.problems)}", file=sys.stderr if failed else sys.stdout)
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _editorial_report(checked: pipeline.Checked, invocation: Invocation, fmt: str) -> None:
+    """The editorial report (as JSON with --format json), and the other problems as usual."""
+    from .editorial import report, report_data
+    assert checked.model is not None
+    others = Problems([p for p in checked.problems.items if not p.message.startswith("editorial: ")])
+    if fmt == "json":
+        print(json.dumps({"editorial": report_data(checked.model, checked.findings),
+                          "problems": json.loads(others.render("json", invocation.command))},
+                         indent=2, ensure_ascii=False))
+        return
+    print(report(checked.model, checked.findings))
+    _report(checked.problems if fmt == "github" else others, invocation, fmt)  # annotations for each finding on GitHub
 
 
 def cmd_serve(args: argparse.Namespace, invocation: Invocation) -> int:
@@ -251,17 +280,21 @@ def main(argv: list[str] | None = None) -> int:
     invocation = Invocation.current()
     words = sys.argv[1:] if argv is None else argv
     args = make_parser(" ".join(invocation.program)).parse_args(words)
-    if args.command != "init":
-        given = getattr(args, "root", None)
-        invocation = Invocation(invocation.program, "" if given is None else str(given))
-        root = find_root(given, invocation, words)
-        if root is None:
-            return EXIT_USAGE
-        args.root = root
     try:
+        if args.command != "init":
+            given = getattr(args, "root", None)
+            invocation = Invocation(invocation.program, "" if given is None else str(given))
+            root = find_root(given, invocation, words)
+            if root is None:
+                return EXIT_USAGE
+            args.root = root
         return COMMANDS[args.command](args, invocation)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the output was piped into a command that stopped reading (head)
         sys.stderr.close()
+        return EXIT_CONTENT
+    except OSError as exc:  # the stages report the failures they expect; this is for the rest
+        path, what, fix = os_problem(exc)
+        print(f"{visible(path)}: error: {what} ({fix})", file=sys.stderr)
         return EXIT_CONTENT

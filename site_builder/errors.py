@@ -5,7 +5,9 @@ mistake in every file; the command line prints them sorted and turns them into a
 """
 from __future__ import annotations
 
+import errno
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,25 +41,37 @@ class Problem:
         return f"{self.hint}: {command(self.fix)}" if self.hint else command(self.fix)
 
     def text(self, command: Callable[[str], str] = lambda fix: f"factcheck {fix}") -> str:
+        """One line, then the detail's lines indented; text from files cannot start a line of its own."""
         full = self.full_hint(command)
         hint = f" ({full})" if full else ""
-        first = f"{self.location()}: {self.severity}: {self.message}{hint}"
+        first = visible(f"{self.location()}: {self.severity}: {self.message}{hint}")
         if not self.detail:
             return first
-        return first + "\n" + "\n".join("    " + line for line in self.detail.splitlines())
+        return first + "\n" + "\n".join("    " + visible(line) for line in self.detail.split("\n"))
 
     def github(self, command: Callable[[str], str] = lambda fix: f"factcheck {fix}") -> str:
         """A workflow command that GitHub shows as an annotation on the pull request."""
         kind = "error" if self.severity == "error" else "warning"
-        props = [f"file={_escape_property(self.path)}"]
+        props = [f"file={_escape_property(visible(self.path))}"]
         if self.line:
             props.append(f"line={self.line}")
         if self.col:
             props.append(f"col={self.col}")
         full = self.full_hint(command)
         hint = f" ({full})" if full else ""
-        body = self.message + hint + (("\n" + self.detail) if self.detail else "")
+        body = visible(self.message + hint) + "".join("\n" + visible(line) for line in self.detail.split("\n") if self.detail)
         return f"::{kind} {','.join(props)}::{_escape_data(body)}"
+
+
+# What a terminal or a CI log would act on rather than show: control characters (escape
+# sequences, carriage returns, line breaks of every kind) and the bidirectional overrides that
+# make a line read differently from what it holds.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """The text with every character a terminal would act on written as an escape (\\x1b, \\n)."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _escape_data(text: str) -> str:
@@ -112,6 +126,27 @@ def display_path(root: Path, path: str) -> str:
         return p.resolve().relative_to(Path(root).resolve()).as_posix()
     except (ValueError, OSError):
         return p.as_posix()
+
+
+_OS_HINTS = {
+    errno.EROFS: "the disk is read-only; build into a folder on a writable disk with --out",
+    errno.ENOSPC: "the disk is full; free some space and build again",
+    errno.EDQUOT: "the disk quota is used up; free some space and build again",
+    errno.EACCES: "you may not use it; change its permissions, or use another folder",
+    errno.EPERM: "you may not use it; change its permissions, or use another folder",
+    errno.ELOOP: "symbolic links point to each other in a loop; replace them with real files or folders",
+    errno.ENAMETOOLONG: "the path is too long for the file system; use a shorter one",
+    errno.EMFILE: "too many files are open; close some programs and build again",
+}
+
+
+def os_problem(exc: OSError, root: Path | None = None) -> tuple[str, str, str]:
+    """An operating system's failure as (path, what happened, what to do)."""
+    path = exc.filename if isinstance(exc.filename, str) else ""
+    if path and root is not None:
+        path = display_path(root, path)
+    what = (exc.strerror or str(exc)).lower()
+    return path or "(output)", what, _OS_HINTS.get(exc.errno or 0, "check the path and try again")
 
 
 def counted(n: int, noun: str) -> str:

@@ -9,11 +9,13 @@ would keep the last one silently) and counts what aliases expand to.
 from __future__ import annotations
 
 import datetime
+import errno
 import functools
 import hashlib
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any, TypeVar, cast
 import yaml
 
 from . import inputs
-from .errors import Problems
+from .errors import Problems, os_problem
 from .memo import NO_MEMO, NoMemo
 
 # libyaml's C parser is several times faster; the pure-Python one is the fallback (PyYAML built without libyaml).
@@ -38,9 +40,20 @@ MAX_CLAIM_FILES = 100_000
 
 T = TypeVar("T")
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z, not $: "iraq\n" is not a slug
 
 Path_ = tuple  # a path into a YAML document: keys and list indexes
+
+# Characters that XML 1.0 cannot carry or that a terminal acts on: C0 controls but tab, newline
+# and carriage return; DEL and the C1 controls; surrogates (only a YAML escape can make one);
+# the Unicode non-characters (U+FDD0-U+FDEF and the last two code points of every plane).
+BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                           + "".join(f"{chr(plane * 0x10000 + 0xfffe)}{chr(plane * 0x10000 + 0xffff)}"
+                                     for plane in range(17)) + "]")
+
+
+def describe_character(char: str) -> str:
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character' if ord(char) < 0xa0 else 'a non-character')})"
 
 
 @dataclass
@@ -106,8 +119,9 @@ class Loaded:
 class _Walk:
     """Turns a composed YAML node tree into plain data, recording positions as it goes."""
 
-    def __init__(self, doc: YamlDoc, loader: Any, problems: Problems):
+    def __init__(self, doc: YamlDoc, text: str, loader: Any, problems: Problems):
         self.doc = doc
+        self.text = text
         self.loader = loader
         self.problems = problems
         self.count = 0
@@ -140,6 +154,8 @@ class _Walk:
                                   "write the key as a single word followed by a colon")
                 continue
             key = key_node.value
+            if not self.clean(key_node):
+                continue
             if key == "<<":
                 self.problems.add(self.doc.path, line, col, "merge keys (<<) are not supported",
                                   "write the keys out in full")
@@ -153,9 +169,25 @@ class _Walk:
             out[key] = self.value(value_node, path + (key,), depth + 1)
         return out
 
+    def clean(self, node: yaml.ScalarNode) -> bool:
+        """False, with an error at the character, when the text holds one that XML or a terminal cannot carry."""
+        bad = BAD_CHARACTER.search(node.value)
+        if not bad:
+            return True
+        # At the character itself when it is written as it is; at the value when an escape (\x1b) made it.
+        raw = self.text.find(bad.group(), node.start_mark.index, node.end_mark.index)
+        if raw == -1:
+            line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        else:
+            line = self.text.count("\n", 0, raw) + 1
+            col = raw - (self.text.rfind("\n", 0, raw) + 1) + 1
+        self.problems.add(self.doc.path, line, col, f"the text holds the invisible character {describe_character(bad.group())}",
+                          "remove it: web pages, feeds and terminals cannot show it safely")
+        return False
+
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         if node.tag == _STR_TAG:  # already resolved while composing; constructing it gives node.value
-            return node.value
+            return node.value if self.clean(node) else ""
         try:
             value = self.loader.construct_object(node)
         except (ValueError, yaml.YAMLError):
@@ -221,9 +253,10 @@ def parse_yaml(path: str, text: str, problems: Problems) -> YamlDoc | None:
     if node is None:
         doc.data = None
         return doc
-    walk = _Walk(doc, loader, problems)
+    walk = _Walk(doc, text, loader, problems)
+    before = len(problems.errors)
     doc.data = walk.value(node, (), 0)
-    if walk.too_big:
+    if walk.too_big or len(problems.errors) > before:
         return None
     return doc
 
@@ -258,22 +291,51 @@ def _unclosed_quote(lines: list[str]) -> int:
 
 
 def _read(root: Path, file: Path, limit: int, problems: Problems) -> bytes | None:
-    """Read a file of the root, refusing links out of it, folders and oversized files."""
+    """Read a file of the root, refusing links out of it, folders, other special files and
+    oversized files, all from one open file's status before a byte is read."""
     rel = relpath(root, file)
-    if not _inside(root, _resolved(file)):  # the file, or a folder above it, links out of the root
+    try:
+        real = _resolved(file)
+    except (OSError, RuntimeError):  # Python reports a link loop as RuntimeError
+        problems.add(rel, 0, 0, "is a symbolic link that leads back to itself",
+                     "replace the links with the real file")
+        return None
+    if not _inside(root, real):  # the file, or a folder above it, links out of the root
         problems.add(rel, 0, 0, "is a symbolic link to a place outside the site root",
                      "copy the file into the site instead of linking to it")
         return None
-    if not file.is_file():
-        kind = "a folder" if file.is_dir() else "not a regular file"
-        problems.add(rel, 0, 0, f"is {kind}, where a file was expected", "replace it with a file")
+    try:
+        # No link is followed past the check above, and a FIFO or device never blocks the open.
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        problems.add(rel, 0, 0, *_cannot_read(exc))
         return None
-    size = file.stat().st_size
-    if size > limit:
-        problems.add(rel, 0, 0, f"is {size:,} bytes, over the limit of {limit:,}",
-                     "split it, or shorten it")
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
+        if info.st_size > limit and stat.S_ISREG(info.st_mode):
+            problems.add(rel, 0, 0, f"is {info.st_size:,} bytes, over the limit of {limit:,}", "split it, or shorten it")
+        else:
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            problems.add(rel, 0, 0, f"is {kind}, where a file was expected", "replace it with a file")
         return None
-    return file.read_bytes()
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(limit + 1)  # a file that grows while it is read stops at the limit
+        except OSError as exc:
+            problems.add(rel, 0, 0, *_cannot_read(exc))
+            return None
+    if len(data) > limit:
+        problems.add(rel, 0, 0, f"is over the limit of {limit:,} bytes", "split it, or shorten it")
+        return None
+    return data
+
+
+def _cannot_read(exc: OSError) -> tuple[str, str]:
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link that leads back to itself", "replace the links with the real file"
+    _path, what, fix = os_problem(exc)
+    return f"cannot be read: {what}", fix
 
 
 def _resolved(file: Path) -> Path:
@@ -320,6 +382,13 @@ def _decode(rel: str, data: bytes, problems: Problems) -> str | None:
         offset = text.index("\x00")
         line = text.count("\n", 0, offset) + 1
         problems.add(rel, line, 0, "contains a NUL byte", "remove it; text files hold no NUL bytes")
+        return None
+    bad = BAD_CHARACTER.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        problems.add(rel, line, col, f"holds the invisible character {describe_character(bad.group())}",
+                     "remove it: web pages, feeds and terminals cannot show it safely")
         return None
     return text
 
@@ -399,13 +468,24 @@ def _listing(root: Path, folder: Path, pattern: str, problems: Problems, memo: N
 
 
 def _list(root: Path, folder: Path, pattern: str, problems: Problems) -> list[Path]:
-    if not _inside(root, folder.resolve()):
+    try:
+        real = folder.resolve()
+    except (OSError, RuntimeError):  # a link loop
+        problems.add(relpath(root, folder), 0, 0, "is a symbolic link that leads back to itself",
+                     "make it a real folder of the site")
+        return []
+    if not _inside(root, real):
         problems.add(relpath(root, folder), 0, 0, "is a symbolic link to a place outside the site root",
                      "make it a real folder of the site")
         return []
     if not folder.is_dir():
         return []
-    return sorted(folder.glob(pattern))
+    try:
+        return sorted(folder.glob(pattern))
+    except OSError as exc:
+        _path, what, fix = os_problem(exc)
+        problems.add(relpath(root, folder), 0, 0, f"cannot be read: {what}", fix)
+        return []
 
 
 def load_site(root: Path, memo: NoMemo = NO_MEMO) -> tuple[Loaded, Problems]:

@@ -52,6 +52,7 @@ class Source:
     inferred: frozenset[str] = frozenset()  # names of fields read off the text, not given
     notes: str = ""
     residue: tuple[Residue, ...] = ()
+    derived_from: str = ""  # the id of the seed this text copies or rewrites; not an independent witness
     extracted: frozenset[str] = frozenset()  # names of fields a program read off the page (add source)
     retrieved: str = ""  # when the page or file was taken
 

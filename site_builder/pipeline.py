@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import build_cache, share
+from . import build_cache, editorial, inputs, share
 from .anchor import Anchor, anchor_claims
-from .errors import Problems, display_path
+from .errors import Problems, display_path, os_problem
 from .inputs import Theme
 from .load import YamlDoc, load_site
 from .memo import NO_MEMO, Memo, NoMemo, Same, load_memo, save_memo
@@ -18,8 +18,8 @@ from .model import Claim, Model
 from .render import OutputFile, TemplateFailed, render_site, stream_site
 from .search import SearchIndexFailed, index_site, is_searchable, page_digest
 from .structured import lint_claim_review
-from .validate import validate
-from .write import write_site
+from .validate import base_url_problem, validate
+from .write import OutputBusy, check_output, output_lock, remove_leftovers, write_site
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Checked:
     model: Model | None = None
     anchors: dict[tuple[str, int], Anchor] = field(default_factory=dict)
     up_to_date: bool = False  # a build found nothing changed since the last one, and did nothing
+    findings: list[editorial.Finding] = field(default_factory=list)  # the editorial review, also in `problems`
 
     @property
     def ok(self) -> bool:
@@ -47,7 +48,12 @@ def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Ch
     if model is None:
         return Checked(problems)
     if base_url:
-        model.site = replace(model.site, base_url=base_url.rstrip("/") + "/")
+        base_url = base_url if base_url.endswith("/") else base_url + "/"
+        wrong = base_url_problem(base_url)
+        if wrong:
+            problems.add("--base-url", 0, 0, f"'{base_url}' {wrong[0]}", wrong[1])
+            return Checked(problems)
+        model.site = replace(model.site, base_url=base_url)
     _check_robots_place(model.site.base_url, bool(base_url), loaded.site, problems)
     # Every claim that could be read is anchored, errors or not: every misquote in the same run.
     anchors, found = anchor_claims(model, memo)
@@ -66,7 +72,11 @@ def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Ch
             problems.add(claim.path, claim.line, 0, "the share image cannot shape right-to-left text on this machine: "
                          "its Arabic letters will be drawn unjoined",
                          "install libfribidi0 (Debian) or fribidi, which Pillow's raqm layout needs", severity="warning")
-    return Checked(problems, model, anchors)
+    findings = editorial.review(model, anchors)
+    for finding in findings:
+        problems.add(finding.path, finding.line, finding.col, f"editorial: {finding.message}", finding.hint,
+                     severity="warning")
+    return Checked(problems, model, anchors, findings=findings)
 
 
 def _check_robots_place(base_url: str, given: bool, site_doc: YamlDoc | None, problems: Problems) -> None:
@@ -93,21 +103,48 @@ def render(root: Path, checked: Checked, workers: int = 1) -> list[OutputFile]:
 
 
 def build(root: Path, out: Path, base_url: str | None = None, search: bool = True,
-          cache: Path | None = None) -> Checked:
+          cache: Path | None = None, waiting: Callable[[], None] | None = None) -> Checked:
     """Check, render and write; on any error the output folder is left as it was.
 
+    An output folder whose replacement would lose files raises `write.OutputRefused` before
+    anything is read. While another build writes to the same folder this one waits, calling
+    `waiting` once. When nothing that the build reads has changed since the last good build
+    into `out`, and `out` is as that build left it, there is nothing to do.
+
     `cache` is the build cache's folder (build_cache.folder), None for a cold build that neither
-    reads nor writes one. When nothing that the build reads has changed since the last good build
-    into `out`, and `out` is as that build left it, there is nothing to do. Otherwise what the last
-    build computed from the same input is taken from the cache's memo, and the search index's
-    shards whose pages are the same from its folder; the output is the same, byte for byte.
+    reads nor writes one. What the last build computed from the same input is taken from the
+    cache's memo, and the search index's shards whose pages are the same from its folder; the
+    output is the same, byte for byte.
     """
-    theme = Theme.for_root(Path(root))
-    digest = build_cache.input_digest(Path(root), {"base_url": base_url, "search": search})
-    if cache is not None:
-        problems = build_cache.current_problems(cache, Path(out), digest)
-        if problems is not None:
-            return Checked(problems, up_to_date=True)
+    root = Path(root)
+    theme = Theme.for_root(root)
+    check_output(root, Path(out), [*inputs.folders(root), build_cache.CODE_DIR])
+    try:
+        with output_lock(Path(out), waiting):
+            remove_leftovers(Path(out))
+            return _build_locked(root, Path(out), theme, base_url, search, cache)
+    except OSError as exc:
+        problems = Problems()
+        path, what, fix = os_problem(exc, root)
+        problems.add(path, 0, 0, what, f"{fix}; the site in {out} was left as it was")
+        return Checked(problems)
+    except OutputBusy as exc:
+        problems = Problems()
+        problems.add(display_path(root, str(out)), 0, 0, str(exc), "wait for it to finish, or build into another folder with --out")
+        return Checked(problems)
+    except MemoryError:
+        problems = Problems()
+        problems.add(display_path(root, str(out)), 0, 0, "the build ran out of memory",
+                     f"give it more memory, or split the site; the site in {out} was left as it was")
+        return Checked(problems)
+
+
+def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, search: bool,
+                  cache: Path | None) -> Checked:
+    digest = build_cache.input_digest(root, {"base_url": base_url, "search": search})
+    problems = build_cache.current_problems(cache, out, digest) if digest and cache is not None else None
+    if problems is not None:
+        return Checked(problems, up_to_date=True)
     version = build_cache.tool_version()
     memo: NoMemo = NO_MEMO
     if cache is not None:
@@ -127,13 +164,14 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
         write_site(_noting(files, digests) if shards is not None else files, out,
                    finish=(lambda tree: index_site(tree, language, shards, version, digests)) if search else None)
     except TemplateFailed as exc:
-        checked.problems.add(display_path(Path(root), exc.filename), exc.line, 0, exc.message,
+        checked.problems.add(display_path(root, exc.filename), exc.line, 0, exc.message,
                              "fix the template; the site in the output folder was left as it was")
         checked.model = None
         return checked
     except SearchIndexFailed as exc:
-        checked.problems.add("_site", 0, 0, f"the search index could not be built: {exc}",
-                             "build with --no-search to publish without search, and report the problem")
+        checked.problems.add(display_path(root, str(out)), 0, 0, f"the search index could not be built: {exc}",
+                             "build with --no-search to publish without search, and report the problem; "
+                             "the site in the output folder was left as it was")
         checked.model = None
         return checked
     if cache is not None and isinstance(memo, Memo):
@@ -148,11 +186,12 @@ def _noting(files: Iterable[OutputFile], digests: dict[str, bytes]) -> Iterator[
         yield file
 
 
-def _keep(cache: Path, memo: Memo, version: str, out: Path, digest: str, problems: Problems) -> None:
+def _keep(cache: Path, memo: Memo, version: str, out: Path, digest: str | None, problems: Problems) -> None:
     """Save the cache of a good build; a cache that cannot be written only costs the next build time."""
     try:
         # A seed's index is large and quick to make again: kept, it would be read by every build.
         save_memo(memo, cache / build_cache.MEMO, version, leave=("index",))
     except OSError:
         return
-    build_cache.remember(cache, Path(out), digest, problems)
+    if digest:  # None: an input only a full build may judge (a link, a special file)
+        build_cache.remember(cache, Path(out), digest, problems)

@@ -94,14 +94,15 @@ async def _index(pages_root: Path, output: Path, language: str) -> None:
         await index.write_files(str(output))
         deadline = time.monotonic() + WHOLE_WAIT
         last: dict[str, int] | None = None
+        missing = "no file has been written"
         while True:
-            missing = incomplete(output, found["page_count"])
             state = _sizes(output)
-            if not missing and state == last:
-                return
+            if state == last:  # nothing changed since the last look: check the whole index once
+                missing = incomplete(output, found["page_count"])
+                if not missing:
+                    return
             if time.monotonic() > deadline:
-                raise SearchIndexFailed(f"the index in {output.name}/ is not whole after {WHOLE_WAIT:.0f} s: "
-                                        f"{missing or 'its files keep changing'}")
+                raise SearchIndexFailed(f"the index in {output.name}/ is not whole after {WHOLE_WAIT:.0f} s: {missing}")
             last = state
             await asyncio.sleep(_LOOK_EVERY)
 

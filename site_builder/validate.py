@@ -54,14 +54,34 @@ def _schema(name: str) -> dict:
     return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
+# The schemas write patterns as JSON Schema does (ECMA-262), where `$` is the end of the text;
+# Python's `$` also matches before a final newline, so that "iraq\n" would pass as a slug.
+# Both validators read an unescaped `$` as `\Z` (fastjsonschema does so itself).
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+@functools.cache
+def _whole_text_pattern(pattern: str) -> re.Pattern:
+    return re.compile(_DOLLAR.sub(r"\\Z", pattern))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Any:
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not _whole_text_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 @functools.cache
 def schema_validator(name: str) -> Draft202012Validator:
-    """jsonschema: the authority, and the source of every error message.
+    """jsonschema: the authority, and the source of every error message, with `pattern` read
+    as above.
 
     Imported here, not at the top: it is needed only for a file that fails the fast check,
     and importing it costs every command a tenth of a second."""
-    from jsonschema import Draft202012Validator, FormatChecker
-    return Draft202012Validator(_schema(name), format_checker=FormatChecker())
+    from jsonschema import Draft202012Validator, FormatChecker, validators
+    whole_text = validators.extend(Draft202012Validator, {"pattern": _pattern})
+    return whole_text(_schema(name), format_checker=FormatChecker())
 
 
 def _is_date(text: str) -> bool:
@@ -298,10 +318,30 @@ def slugify(text: str) -> str:
 
 # --- the site, the verdicts, the sources ---------------------------------------------------
 
+_HOST = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_BASE_URL = re.compile(rf"https?://{_HOST}(?:\.{_HOST})*(?::[0-9]{{1,5}})?/(?:(?!\.\.?/)[A-Za-z0-9._~%+-]+/)*")
+
+
+def base_url_problem(url: str) -> tuple[str, str] | None:
+    """What is wrong with a base URL, as (what, how to fix), or None when it is an absolute
+    http(s) URL with a host and a clean path ending in / (no user, query, fragment, empty or
+    dot segments: each would send the site's absolute links somewhere else)."""
+    if _BASE_URL.fullmatch(url):
+        return None
+    return ("is not a plain web address of a folder",
+            "write http:// or https://, a host name, and a path of words ending with /, "
+            "such as https://example.org/fact-check/")
+
+
 def _check_site(doc: YamlDoc | None, problems: Problems) -> Site | None:
     if doc is None or not check_schema(doc, "site", problems):
         return None
     d = doc.data
+    wrong = base_url_problem(d["base_url"])
+    if wrong:
+        line, col = doc.where(("base_url",))
+        problems.add(doc.path, line, col, f"'base_url': '{d['base_url']}' {wrong[0]}", wrong[1])
+        return None
     return Site(d["title"], d["description"], d["base_url"], d["language"], d["organisation"]["name"],
                 d["organisation"]["url"], d["default_author"], d.get("contact", ""),
                 d.get("feed_entries", Site.feed_entries))
@@ -369,9 +409,34 @@ def _check_sources(loaded: Loaded, problems: Problems) -> dict[str, Source]:
         sources[seed_id] = Source(seed_id, seed.path, seed.text, item["label"], item["language"], item["sha256"],
                                   item.get("title", ""), item.get("outlet", ""), item.get("author", ""),
                                   item.get("url", ""), item.get("published", ""), inferred, item.get("notes", ""),
-                                  residue, extracted=frozenset(item.get("extracted", [])),
+                                  residue, item.get("derived_from", ""), extracted=frozenset(item.get("extracted", [])),
                                   retrieved=item.get("retrieved", ""))
+    _check_derivations(doc, sources, problems)
     return sources
+
+
+def _check_derivations(doc: YamlDoc, sources: dict[str, Source], problems: Problems) -> None:
+    """Each `derived_from` names another known seed, and following them never comes back round."""
+    for seed_id, source in sources.items():
+        if not source.derived_from:
+            continue
+        line, col = doc.where(("sources", seed_id, "derived_from"))
+        if source.derived_from == seed_id:
+            problems.add(doc.path, line, col, f"the seed '{seed_id}' is said to be derived from itself",
+                         "name the seed it copies or rewrites, or remove 'derived_from'")
+            continue
+        if source.derived_from not in sources:
+            close = difflib.get_close_matches(source.derived_from, list(sources), n=1, cutoff=0.5)
+            hint = (f"did you mean '{close[0]}'? " if close else "") + "name another seed of seeds/ without .txt"
+            problems.add(doc.path, line, col, f"'derived_from': there is no seed '{source.derived_from}'", hint)
+            continue
+        seen, current = [seed_id], source.derived_from
+        while current and current not in seen:
+            seen.append(current)
+            current = sources[current].derived_from if current in sources else ""
+        if current == seed_id:
+            problems.add(doc.path, line, col, f"'derived_from' goes round in a circle: {' -> '.join([*seen, seed_id])}",
+                         "a text is derived from an earlier one; remove 'derived_from' from the original")
 
 
 def _check_residue(doc: YamlDoc, seed_id: str, items: list, text: str, problems: Problems) -> tuple[Residue, ...]:
@@ -413,7 +478,7 @@ def claim_checker(verdicts: list[Verdict] | None, sources: dict[str, Source],
 def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source],
                  problems: Problems) -> Claim | None:
     claim_id = Path(doc.path).stem
-    if not SLUG.match(claim_id):
+    if not SLUG.fullmatch(claim_id):
         problems.add(doc.path, 0, 0, f"the file name '{claim_id}' is not a valid claim id",
                      f"rename the file to {slugify(claim_id) or 'a-slug'}.yaml: lower-case letters, digits and hyphens")
     if not check_schema(doc, "claim", problems):
@@ -692,25 +757,47 @@ def _squash(tag: str) -> str:
     return tag.replace("-", "").rstrip("s")
 
 
+def _one_deletion(tag: str) -> set[str]:
+    """The tag and every text one character shorter: two tags one letter apart share one."""
+    return {tag} | {tag[:i] + tag[i + 1:] for i in range(len(tag))}
+
+
 def _check_tag_spellings(claims: list[Claim], loaded: Loaded, problems: Problems) -> None:
-    """Warn when one tag is spelled two ways (kataib-hezbollah and kataeb-hezbollah, iraq and iraqs)."""
+    """Warn when one tag is spelled two ways (kataib-hezbollah and kataeb-hezbollah, iraq and iraqs).
+
+    Two tags are alike when they are the same without hyphens and a final s, or when they are
+    one letter apart (added, dropped, changed or swapped) and 88% alike. Candidates are found
+    through a table of each tag's one-letter deletions, so the time grows with the number of
+    tags, not with its square; a tag is compared with the more common tags only.
+    """
     uses: dict[str, list[Claim]] = {}
     for claim in claims:
         for tag in claim.tags:
             uses.setdefault(tag, []).append(claim)
     tags = sorted(uses, key=lambda t: (-len(uses[t]), t))
+    rank = {tag: i for i, tag in enumerate(tags)}
+    by_key: dict[str, list[str]] = {}  # a squashed tag or a deletion, to the tags that have it, most used first
+    for tag in tags:
+        by_key.setdefault("=" + _squash(tag), []).append(tag)
+        for key in _one_deletion(tag):
+            by_key.setdefault("-" + key, []).append(tag)
     docs = {doc.path: doc for doc in loaded.claims}
-    for i, rare in enumerate(tags):
-        for common in tags[:i]:
-            similar = difflib.SequenceMatcher(None, rare, common).ratio() >= 0.88
-            if _squash(rare) == _squash(common) or (similar and len(rare) > 5):
-                for claim in uses[rare]:
-                    doc = docs[claim.path]
-                    line, col = doc.where(("tags", list(claim.tags).index(rare)))
-                    problems.add(claim.path, line, col,
-                                 f"the tag '{rare}' looks like '{common}', used by {len(uses[common])} claim(s)",
-                                 f"use '{common}' if they are the same thing", severity="warning")
-                break
+    for rare in tags:
+        candidates = {t for t in by_key["=" + _squash(rare)] if rank[t] < rank[rare]}
+        if len(rare) > 5:
+            for key in _one_deletion(rare):
+                candidates.update(t for t in by_key["-" + key] if rank[t] < rank[rare])
+        alike = [t for t in sorted(candidates, key=rank.__getitem__)
+                 if _squash(t) == _squash(rare) or difflib.SequenceMatcher(None, rare, t).ratio() >= 0.88]
+        if not alike:
+            continue
+        common = alike[0]
+        for claim in uses[rare]:
+            doc = docs[claim.path]
+            line, col = doc.where(("tags", list(claim.tags).index(rare)))
+            problems.add(claim.path, line, col,
+                         f"the tag '{rare}' looks like '{common}', used by {len(uses[common])} claim(s)",
+                         f"use '{common}' if they are the same thing", severity="warning")
 
 
 # --- content pages ---------------------------------------------------------------------------
@@ -738,7 +825,7 @@ def _check_transparency_pages(pages: list[ContentPage], site: Site | None, probl
 def _check_page(page: Any, problems: Problems) -> ContentPage | None:
     meta = page.meta.data if isinstance(page.meta.data, dict) else {}
     line, col = page.meta.where(())
-    if not SLUG.match(page.slug) or page.slug in RESERVED_PAGE_SLUGS:
+    if not SLUG.fullmatch(page.slug) or page.slug in RESERVED_PAGE_SLUGS:
         problems.add(page.path, 0, 0, f"the page name '{page.slug}' cannot be used",
                      "name pages with lower-case words and hyphens, other than " + ", ".join(sorted(RESERVED_PAGE_SLUGS)))
         return None

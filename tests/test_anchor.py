@@ -1,7 +1,9 @@
 """Finding quotes in their sources: harmless typography forgiven, changed words refused."""
 from __future__ import annotations
 
+import random
 import re
+import tracemalloc
 from functools import cache
 
 import pytest
@@ -10,7 +12,16 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from site_builder import pipeline
-from site_builder.anchor import SourceIndex, anchor_excerpt, normalise, normalise_quote, text_fragment
+from site_builder.anchor import (
+    MAX_ELLIPSIS_GAP,
+    MAX_FIRST_PART_PLACES,
+    MAX_QUOTE_PARTS,
+    SourceIndex,
+    anchor_excerpt,
+    normalise,
+    normalise_quote,
+    text_fragment,
+)
 from site_builder.errors import Problems
 from site_builder.model import Claim, Excerpt, Source
 
@@ -326,3 +337,91 @@ def test_prefix_still_matches_when_the_quote_starts_with_a_quotation_mark():
 @given(st.text(max_size=200))
 def test_a_quote_normalises_as_the_source_text_does(text):
     assert normalise_quote(text) == normalise(text).text.strip()
+
+
+# --- bounded work for any quote ----------------------------------------------------------------
+
+def _seed(text: str) -> SourceIndex:
+    return SourceIndex(Source("999_probe", "seeds/999_probe.txt", text, "Probe", "en", "0" * 64))
+
+
+def test_a_quote_of_more_parts_than_the_limit_is_refused_before_any_search() -> None:
+    words = [f"w{i}x" for i in range(MAX_QUOTE_PARTS + 1)]
+    seed = _seed("one two three. " * 200 + " ".join(words) + ".")
+    found, problems = anchor(seed, " ... ".join(words))
+    assert found is None
+    assert problems.items[0].message == (f"the quote has {MAX_QUOTE_PARTS + 1} parts joined by ellipses, "
+                                         f"over the limit of {MAX_QUOTE_PARTS}")
+    found, problems = anchor(seed, " ... ".join(words[:MAX_QUOTE_PARTS]))
+    assert not problems.errors and found is not None and len(found.spans) == MAX_QUOTE_PARTS
+
+
+def test_a_first_part_found_too_often_asks_for_more_words() -> None:
+    seed = _seed("the cat sat. " * (MAX_FIRST_PART_PLACES + 1))
+    found, problems = anchor(seed, "the ... sat")
+    assert found is None and "appears more than 20,000 times in seeds/999_probe.txt" in problems.items[0].message
+    assert problems.items[0].hint == "quote more words with it"
+
+
+def test_a_missing_last_part_names_that_part() -> None:
+    seed = _seed("\n".join(f"Line {i}: the fighters crossed the border." for i in range(3000)))
+    found, problems = anchor(seed, " ... ".join(["the"] * 19 + ["zebra crossing"]))
+    assert found is None and "(the part 'zebra crossing') is not in seeds/999_probe.txt" in problems.items[0].message
+
+
+def _placements_one_by_one(index: SourceIndex, parts: list[str]) -> list:
+    """The placements as the definition reads: from each start of the first part, each next part at
+    its first place after the one before, within one paragraph or a short gap."""
+    text, raw = index.norm.text, index.source.text
+    found = []
+    start = text.find(parts[0])
+    while start != -1:
+        spans = [(start, start + len(parts[0]))]
+        for part in parts[1:]:
+            after = spans[-1][1]
+            nxt = text.find(part, after)
+            gap = raw[index.norm.ends[after - 1]:index.norm.starts[nxt]] if nxt != -1 else ""
+            if nxt == -1 or ("\n" in gap and nxt - after > MAX_ELLIPSIS_GAP):
+                break
+            spans.append((nxt, nxt + len(part)))
+        if len(spans) == len(parts):
+            found.append(tuple(spans))
+        start = text.find(parts[0], start + 1)
+    return found
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(alphabet="ab \n", min_size=1, max_size=400),
+       parts=st.lists(st.text(alphabet="ab", min_size=1, max_size=3), min_size=1, max_size=5))
+def test_placing_parts_with_remembered_searches_finds_what_searching_anew_finds(text: str, parts: list[str]) -> None:
+    index = _seed(text)
+    assert index.search(parts).placements == _placements_one_by_one(index, parts)
+
+
+def test_a_large_seed_takes_a_few_bytes_a_character_to_index() -> None:
+    text = ("The minister said that \u201cno fighters\u201d crossed\u2014not one.\n" * 20_000)
+    tracemalloc.start()
+    _seed(text)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak / len(text) < 40  # lists of int objects took over 120
+
+
+def test_a_misquote_in_a_seed_of_megabytes_still_gets_its_did_you_mean() -> None:
+    rng = random.Random(3)
+    words = ["the", "fighters", "crossed", "border", "militia", "said", "minister", "reported", "forces", "of"]
+    text = "\n".join(" ".join(rng.choice(words) for _ in range(60)) for _ in range(8000))
+    text = text[:1_500_000] + "\nThe commander of the Badr Organisation told reporters on Sunday that no unit had moved.\n"
+    found, problems = anchor(_seed(text), "The commander of the Badr Organization told reporters on Sunday")
+    assert found is None
+    assert "did you mean" in problems.items[0].detail and "Badr Organisation told reporters" in problems.items[0].detail
+
+
+def test_a_misquote_in_a_seed_without_sentence_ends_gets_its_did_you_mean_from_a_piece() -> None:
+    rng = random.Random(5)
+    words = ["the", "fighters", "crossed", "border", "militia", "said", "minister", "reported", "forces", "of"]
+    filler = " ".join(rng.choice(words) for _ in range(60_000))  # one "sentence" of 400,000 characters
+    text = filler + " the commander of the Badr Organisation told reporters on Sunday that no unit had moved " + filler
+    found, problems = anchor(_seed(text), "The commander of the Badr Organization told reporters on Sunday")
+    assert found is None
+    assert "Badr Organisation told reporters" in problems.items[0].detail

@@ -98,7 +98,7 @@ def test_link_to_the_source_lands_on_the_highlighted_passage(served) -> None:
     assert mark.count() == 1 and mark.is_visible()
     assert mark.evaluate("m => getComputedStyle(m).outlineStyle") == "solid"  # the passage is singled out
     top = mark.evaluate("m => m.getBoundingClientRect().top")
-    assert 0 <= top < 900  # scrolled into view
+    assert -1 < top < 900  # scrolled into view (the browser may leave it a fraction of a pixel above the edge)
 
 
 def test_pages_run_under_their_content_security_policy_without_violations(served) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
@@ -258,7 +259,7 @@ def test_new_claim_skeleton_fails_until_filled_then_passes(site_root: Path) -> N
     result = run_cli("check", "--root", str(site_root))
     assert result.code == 1 and result.err.count("still holds the placeholder") == 8
     filled = (text.replace('"TODO: the claim, in one sentence"', "Iraqi factions sent fighters into Syria.")
-              .replace('"TODO: who made the claim"', "Reuters").replace('"TODO: YYYY-MM-DD"', "2024-12-02")
+              .replace('"TODO: who made the claim"', "Syrian military source").replace('"TODO: YYYY-MM-DD"', "2024-12-02")
               .replace('"TODO: a verdict key"', "conflicting")
               .replace("TODO: the verdict in two or three sentences.", "The reports disagree about the fighters.")
               .replace("TODO: the reasoning, or remove this key.", "See the excerpts.")
@@ -274,3 +275,25 @@ def test_new_claim_refuses_bad_or_existing_ids(site_root: Path, bad_id: str) -> 
     result = run_cli("new", "claim", bad_id, "--root", str(site_root))
     assert result.code == 2 and "Traceback" not in result.err
     assert not (site_root / "escape.yaml").exists()
+
+
+def test_tags_spelled_two_ways_are_found_among_thousands(site_root: Path) -> None:
+    """200 claims of 20 tags each (4,000 different tags): the few spelled two ways are named, no other."""
+    rng = random.Random(14)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    tags = sorted({"".join(rng.choice(letters) for _ in range(9)) for _ in range(4100)})[:4002]
+    one, two = tags[4000], tags[4001]
+    planted = {"islamic-resistence-in-iraq": "islamic-resistance-in-iraq", "protests-iraq": "protest-iraq",
+               one[:4] + one[5:]: one, two[:3] + two[4] + two[3] + two[5:]: two}
+    claims = site_root / "content" / "claims"
+    for i in range(200):
+        own = tags[i * 20:(i + 1) * 20]
+        if i < 4:  # the right spellings are the common ones: used by 4 claims
+            own = own[:16] + list(planted.values())
+        text = edit("tags: [iraq, syria]", f"tags: [{', '.join(own)}]")
+        (claims / f"many-tags-{i}.yaml").write_text(text, encoding="utf-8")
+    (claims / "misspelt.yaml").write_text(edit("tags: [iraq, syria]", f"tags: [{', '.join(planted)}]"), encoding="utf-8")
+    result = run_cli("check", "--root", str(site_root), "--format", "json")
+    warned = {(p["path"], p["message"]) for p in json.loads(result.out) if "looks like" in p["message"]}
+    assert warned == {("content/claims/misspelt.yaml", f"the tag '{rare}' looks like '{common}', used by 4 claim(s)")
+                      for rare, common in planted.items()}

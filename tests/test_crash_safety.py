@@ -1,6 +1,7 @@
 """A build killed at any moment leaves the last good site or the new complete one, never a mix."""
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -12,7 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, run_cli
 
+from site_builder.search import incomplete
+
 KILLS = 24
+AIMED_KILLS = 5  # of each kind: during indexing, right after the swap
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -25,7 +29,7 @@ def test_killed_builds_never_leave_a_mix(site_root: Path, tmp_path: Path) -> Non
     assert run_cli("build", "--root", str(site_root)).code == 0
     old = _tree(out)
     claim = site_root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml"
-    claim.write_text(claim.read_text(encoding="utf-8").replace("published: ", "updated: 2024-12-20\npublished: ", 1),
+    claim.write_text(claim.read_text(encoding="utf-8").replace("summary: >-\n", "summary: >-\n  Changed. ", 1),
                      encoding="utf-8")
     new_reference = tmp_path / "reference"
     assert run_cli("build", "--root", str(site_root), "--out", str(new_reference)).code == 0
@@ -50,14 +54,95 @@ def test_killed_builds_never_leave_a_mix(site_root: Path, tmp_path: Path) -> Non
         proc.wait()
         now = _tree(out)
         assert now in (old, new), "the output is a mix of two builds"
+        assert _whole_index(out) == ""
         outcomes["old" if now == old else "new"] += 1
         leftovers = [p.name for p in out.parent.iterdir() if p.name.startswith("._site.")]
-        # A killed build may leave its work folder beside the output; the next build removes it.
-        assert all(name.startswith(("._site.building-", "._site.old-")) for name in leftovers)
+        # A killed build may leave its work folder and its (released) lock file beside the output;
+        # the next build removes them.
+        assert all(name.startswith(("._site.building-", "._site.old-")) or name == "._site.lock" for name in leftovers)
     assert run_cli("build", "--root", str(site_root)).code == 0
     assert not [p for p in out.parent.iterdir() if p.name.startswith("._site.")]
     assert _tree(out) == new
     print(f"killed {KILLS} builds: {outcomes['old']} left the old site, {outcomes['new']} the new one")
+
+
+def _whole_index(out: Path) -> str:
+    """What is missing from the site's search index: "" when it indexes every claim page, whole."""
+    return incomplete(out / "pagefind", len(list(out.glob("claims/**/*.html"))))
+
+
+def _build(root: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "build", "--root", str(root)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _indexing(pid: int) -> bool:
+    """Whether the build's Pagefind service runs, that is, the search index is being built."""
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+            if "pagefind" in name and int(rest[1]) == pid:
+                return True
+    return False
+
+
+def _kill_when(proc: subprocess.Popen, moment, limit: float = 120) -> bool:
+    """SIGKILL the build as soon as `moment()` holds; False if it ended first."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline:
+        if moment():
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return True
+    proc.wait()
+    return False
+
+
+def _changed_site(site_root: Path) -> None:
+    about = site_root / "content" / "pages" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nAnother line.\n", encoding="utf-8")
+
+
+def test_a_build_killed_while_indexing_leaves_the_old_site_with_its_whole_index(site_root: Path) -> None:
+    out = site_root / "_site"
+    assert run_cli("build", "--root", str(site_root)).code == 0
+    hits = 0
+    for _ in range(AIMED_KILLS):
+        old = _tree(out)
+        _changed_site(site_root)
+        proc = _build(site_root)
+        hit = _kill_when(proc, lambda: _indexing(proc.pid))  # noqa: B023 - called while proc is this one
+        if hit:
+            assert _tree(out) == old, "a build killed while indexing changed the site"
+        hits += hit
+        assert _whole_index(out) == ""
+        assert run_cli("build", "--root", str(site_root)).code == 0
+    assert hits >= AIMED_KILLS - 1, f"only {hits} builds were caught while indexing"
+    print(f"killed {hits} of {AIMED_KILLS} builds while Pagefind ran: each left the old site and its whole index")
+
+
+def test_a_build_killed_right_after_the_swap_publishes_the_whole_new_site(site_root: Path, tmp_path: Path) -> None:
+    out = site_root / "_site"
+    assert run_cli("build", "--root", str(site_root)).code == 0
+    hits = 0
+    for round_ in range(AIMED_KILLS):
+        _changed_site(site_root)
+        reference = tmp_path / f"reference-{round_}"
+        assert run_cli("build", "--root", str(site_root), "--out", str(reference)).code == 0
+        new = _tree(reference)
+        before = out.stat().st_ino
+        proc = _build(site_root)
+        hits += _kill_when(proc, lambda: out.stat().st_ino != before)  # noqa: B023 - the swap has happened
+        assert _tree(out) == new, "the swapped-in site is not the whole new one"
+        assert _whole_index(out) == ""
+        assert run_cli("build", "--root", str(site_root)).code == 0  # and the next build cleans up
+        assert not [p for p in out.parent.iterdir() if p.name.startswith("._site.")]
+    assert hits >= AIMED_KILLS - 1, f"only {hits} builds were caught right after the swap"
+    print(f"killed {hits} of {AIMED_KILLS} builds right after the swap: each published the whole new site")
 
 
 def _restore(out: Path, tree: dict[str, bytes]) -> None:

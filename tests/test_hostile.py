@@ -6,13 +6,17 @@ prints a traceback, writes outside the output folder, or publishes a script.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import copy_site, run_cli
+from conftest import PROJECT, copy_site, run_cli, run_process
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 JSON_BREAKOUT = '</script><script>alert(1)</script><!--'
@@ -319,3 +323,180 @@ def test_build_writes_nothing_outside_its_output_folder(site_root: Path) -> None
     after = sorted(p for p in workdir.rglob("*") if "_site" not in p.relative_to(workdir).parts
                    and record not in p.parents and p not in (record, record.parent))
     assert after == before
+
+
+# --- text that XML and terminals cannot carry -------------------------------------------------
+
+@pytest.mark.parametrize(("written", "code_point"), [
+    ("\\x01", "U+0001"), ("\\e]52;c;SGVsbG8=\\a", "U+001B"), ("\\uFFFE", "U+FFFE"), ("\\x7f", "U+007F"),
+    ("\\x9b31m", "U+009B"), ("\\U0001FFFF", "U+1FFFF"), ("\\uFDD0", "U+FDD0"), ("\\x0c", "U+000C"),
+])
+def test_escaped_control_and_non_characters_are_refused_at_their_value(site_root: Path, written: str,
+                                                                       code_point: str) -> None:
+    claim = claim_text().replace('summary: "An ordinary value for this field."',
+                                 f'summary: "An ordinary value {written} for this field."')
+    (site_root / "content" / "claims" / "strange.yaml").write_text(claim, encoding="utf-8")
+    result = _check(site_root)
+    assert result.code == 1
+    line = 1 + next(i for i, text in enumerate(claim.split("\n")) if text.startswith("summary:"))
+    assert f"content/claims/strange.yaml:{line}:10: error: the text holds the invisible character {code_point}" in result.err
+
+
+@pytest.mark.parametrize(("raw", "code_point"), [("\u0085", "U+0085"), ("\ufdd0", "U+FDD0"),
+                                                 ("\U0010ffff", "U+10FFFF"), ("\x1b", "U+001B")])
+def test_raw_control_and_non_characters_are_refused_at_their_column(site_root: Path, raw: str,
+                                                                    code_point: str) -> None:
+    claim = claim_text().replace('claim: "An ordinary value', f'claim: "An {raw}ordinary value', 1)
+    assert raw in claim
+    (site_root / "content" / "claims" / "strange.yaml").write_text(claim, encoding="utf-8")
+    page = site_root / "content" / "pages" / "about.md"
+    page.write_text(page.read_text(encoding="utf-8") + f"\nA line with{raw} in it.\n", encoding="utf-8")
+    lines = page.read_text(encoding="utf-8").split("\n")
+    result = _check(site_root)
+    assert result.code == 1
+    assert f"content/claims/strange.yaml:1:12: error: holds the invisible character {code_point}" in result.err
+    assert f"content/pages/about.md:{len(lines) - 1}:12: error: holds the invisible character {code_point}" in result.err
+
+
+def test_a_seed_with_a_control_character_is_refused_at_its_line_and_column(site_root: Path) -> None:
+    _add_seed(site_root, "009_ctrl", b"A first line.\nThe second \x1b[2J line.\n")
+    result = _check(site_root)
+    assert "seeds/009_ctrl.txt:2:12: error: holds the invisible character U+001B" in result.err
+
+
+def test_strange_but_lawful_text_gives_well_formed_feeds_and_sitemaps(site_root: Path) -> None:
+    from xml.etree import ElementTree
+    strange = "Tab\there, a line\nbreak, \u202eright-to-left\u202c, \u0627\u0644\u0639\u0631\u0627\u0642, \U0001f600 & <b>"
+    claim = claim_text(claim=strange, summary=strange * 2, claimant=strange)
+    (site_root / "content" / "claims" / "strange.yaml").write_text(claim, encoding="utf-8")
+    result = build(site_root)
+    assert result.code == 0, result.err
+    for name in ("feed.xml", "sitemap.xml"):
+        ElementTree.parse(site_root / "_site" / name)  # raises if not well-formed
+
+
+# --- patterns match the whole text ------------------------------------------------------------
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("tags: [iraq]", 'tags: ["iraq\\n"]'),
+    ("verdict: conflicting", 'verdict: "conflicting\\n"'),
+    ("source: 002_a4831d323f0df05e", 'source: "002_a4831d323f0df05e\\n"'),
+    ("    stance: supports", '    stance: supports\n    id: "first\\n"'),
+])
+def test_a_trailing_newline_does_not_pass_for_a_slug(site_root: Path, old: str, new: str) -> None:
+    (site_root / "content" / "claims" / "newline.yaml").write_text(claim_text().replace(old, new, 1), encoding="utf-8")
+    result = _check(site_root)
+    assert result.code == 1 and "content/claims/newline.yaml:" in result.err
+    assert "\\n" in result.err  # the value is shown, its newline escaped
+
+
+def test_a_claim_file_whose_name_ends_in_a_newline_is_refused(site_root: Path) -> None:
+    (site_root / "content" / "claims" / "iraq\n.yaml").write_text(claim_text(), encoding="utf-8")
+    result = build(site_root)
+    assert result.code == 1 and "content/claims/iraq\\n.yaml: error: the file name 'iraq\\n' is not a valid claim id" in result.err
+    assert not (site_root / "_site").exists()
+
+
+# --- base_url ---------------------------------------------------------------------------------
+
+BAD_BASE_URLS = ["https://example.org//evil.example/", "https://user@evil.example/", "https://example.org/?q=/",
+                 "https://example.org/#top/", "https://example.org/a/../", "https://example.org/./",
+                 "//evil.example/", "javascript:alert(1)//", "https://example.org", "https:///", "ftp://example.org/",
+                 "https://example.org/a b/", "https://example.org/\\n", "https://exa\\u0000mple.org/",
+                 "https://-evil.example/", "https://example.org/a\\\\b/"]
+
+
+@pytest.mark.parametrize("url", BAD_BASE_URLS)
+def test_a_base_url_that_is_not_a_plain_folder_address_is_refused(site_root: Path, url: str) -> None:
+    site = site_root / "content" / "site.yaml"
+    lines = site.read_text(encoding="utf-8").split("\n")
+    number = next(i for i, line in enumerate(lines) if line.startswith("base_url:"))
+    lines[number] = f'base_url: "{url}"'
+    site.write_text("\n".join(lines), encoding="utf-8")
+    result = build(site_root)
+    assert result.code == 1 and f"content/site.yaml:{number + 1}:" in result.err, result.err
+    assert not (site_root / "_site").exists()
+
+
+@pytest.mark.parametrize("url", [u.encode().decode("unicode_escape") for u in BAD_BASE_URLS
+                                 if "\\u0000" not in u and u != "https://example.org"])  # a missing final / is added
+def test_a_base_url_given_on_the_command_line_is_checked_the_same(site_root: Path, url: str) -> None:
+    result = run_cli("build", "--root", str(site_root), "--no-search", "--base-url", url)
+    assert result.code == 1 and "--base-url: error: " in result.err and "is not a plain web address" in result.err
+    assert not (site_root / "_site").exists()
+
+
+@pytest.mark.parametrize("url", ["https://example.org/", "http://localhost:8000/fact-check/", "https://x.example/a/b~c/"])
+def test_plain_base_urls_are_used(site_root: Path, url: str) -> None:
+    result = run_cli("build", "--root", str(site_root), "--no-search", "--base-url", url)
+    assert result.code == 0, result.err
+    assert f"<loc>{url}claims/" in (site_root / "_site" / "sitemap.xml").read_text(encoding="utf-8")
+
+
+# --- messages cannot drive a terminal or forge a CI annotation ---------------------------------
+
+FORGERY = "x\n::error file=README.md,line=1::forged\u2028::warning::forged too"
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_messages_cannot_start_a_line_or_send_escape_sequences(site_root: Path, fmt: str) -> None:
+    # A value shown in the message (an unknown verdict), and a file name with an OSC 52 clipboard write.
+    (site_root / "content" / "claims" / "forge.yaml").write_text(
+        claim_text().replace("verdict: conflicting", "verdict: " + json.dumps(FORGERY)), encoding="utf-8")
+    (site_root / "content" / "claims" / "\x1b]52;c;SGVsbG8=\x07\n::error::x.yaml").write_text(
+        claim_text(), encoding="utf-8")
+    result = run_cli("check", "--root", str(site_root), "--format", fmt)
+    output = result.out + result.err
+    assert result.code == 1
+    assert "\x1b" not in output and "\x07" not in output and "\u2028" not in output
+    ours = [line for line in output.split("\n") if line.startswith("::")]
+    assert all(line.startswith(("::error file=content/", "::warning file=content/")) for line in ours), ours
+    assert "forged" in output  # shown, as text
+    shown = "\\x1b]52;c;SGVsbG8=\\x07\\n::error::x.yaml"
+    assert (shown if fmt == "text" else shown.replace(":", "%3A")) in output
+
+
+# --- links, loops and special files, in every path (the up-to-date check included) ---------
+
+def test_a_symbolic_link_loop_among_claims_is_a_message(site_root: Path) -> None:
+    claims = site_root / "content" / "claims"
+    os.symlink(claims / "b.yaml", claims / "a.yaml")
+    os.symlink(claims / "a.yaml", claims / "b.yaml")
+    result = build(site_root)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "content/claims/a.yaml: error: is a symbolic link that leads back to itself" in result.err
+    assert "content/claims/b.yaml: error: is a symbolic link that leads back to itself" in result.err
+
+
+def test_a_claims_folder_that_links_to_itself_is_a_message(site_root: Path) -> None:
+    claims = site_root / "content" / "claims"
+    shutil.rmtree(claims)
+    os.symlink(claims, claims)
+    result = build(site_root)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "content/claims: error: is a symbolic link that leads back to itself" in result.err
+
+
+def test_special_files_are_refused_without_being_opened_for_long(site_root: Path, tmp_path: Path) -> None:
+    # A read of a FIFO blocks until someone writes: a build that read one would never end.
+    os.mkfifo(site_root / "content" / "claims" / "fifo.yaml")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.mkfifo(outside / "pipe")
+    os.symlink(outside, site_root / "content" / "linked")  # a folder link, which no check may follow
+    result = run_process("build", "--root", str(site_root), "--no-search")  # its time limit fails a build that blocks
+    assert result.code == 1
+    assert "content/claims/fifo.yaml: error: is not a regular file, where a file was expected" in result.err
+
+
+def test_the_up_to_date_check_reads_no_huge_file(site_root: Path) -> None:
+    out = site_root / "_site"
+    assert build(site_root).code == 0
+    huge = site_root / "content" / "huge.bin"  # not an input the site uses, but in a folder it reads
+    with huge.open("wb") as f:
+        f.truncate(1_500_000_000)
+    # With 1 GB of address space, reading the file whole would fail with MemoryError.
+    script = f"ulimit -v 1000000; {sys.executable} {PROJECT / 'build.py'} build --root {site_root} --no-search"
+    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (out / "index.html").is_file()

@@ -1,0 +1,287 @@
+"""Nothing lost: no command line, concurrent build or failing disk deletes a file the build did
+not make, or publishes part of a site with exit 0."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT, run_cli
+
+from site_builder.write import MARKER, output_lock
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder, hidden ones included, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.is_symlink()}
+
+
+def _with_git(root: Path) -> None:
+    (root / ".git").mkdir()
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (root / "notes.txt").write_text("my notes\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(("out", "reason"), [
+    (".", "is the site root"),
+    ("content", "is {root}/content, which the build reads"),
+    ("content/claims", "lies inside {root}/content"),
+    ("seeds", "is {root}/seeds, which the build reads"),
+    ("notes.txt", "is a file, not a folder"),
+    (".git", "holds files that no build made"),
+    ("..", "holds {root}, which the build reads"),
+])
+def test_an_output_folder_that_would_lose_files_is_refused(site_root: Path, out: str, reason: str) -> None:
+    _with_git(site_root)
+    before = tree(site_root.parent)
+    result = run_cli("build", "--root", str(site_root), "--out", out, "--no-search", cwd=site_root)
+    assert result.code == 2, result.err
+    assert reason.format(root=site_root) in result.err
+    assert "--out" in result.err or "_site" in result.err  # the fix is named
+    assert "Traceback" not in result.err
+    assert tree(site_root.parent) == before
+
+
+def test_a_folder_of_someone_elses_files_is_refused_and_an_empty_or_own_one_is_used(site_root: Path,
+                                                                                      tmp_path: Path) -> None:
+    foreign = tmp_path / "www"
+    foreign.mkdir()
+    (foreign / "index.html").write_text("someone's page", encoding="utf-8")
+    result = run_cli("build", "--root", str(site_root), "--out", str(foreign), "--no-search")
+    assert result.code == 2 and "holds files that no build made" in result.err
+    assert tree(foreign) == {"index.html": b"someone's page"}
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_cli("build", "--root", str(site_root), "--out", str(empty), "--no-search").code == 0
+    assert (empty / MARKER).is_file() and (empty / "index.html").is_file()
+    # The folder is now the build's own: building into it again replaces it.
+    about = site_root / "content" / "pages" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nAnother line.\n", encoding="utf-8")
+    assert run_cli("build", "--root", str(site_root), "--out", str(empty), "--no-search").code == 0
+    assert "Another line." in (empty / "about" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_linked_output_folder_is_refused_and_the_link_kept(site_root: Path, tmp_path: Path) -> None:
+    target = tmp_path / "served"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    result = run_cli("build", "--root", str(site_root), "--out", str(link), "--no-search")
+    assert result.code == 2 and "is a symbolic link" in result.err
+    assert link.is_symlink() and target.is_dir()
+
+
+def _build(root: Path, out: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "build", "--root", str(root),
+                             "--out", str(out), *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_concurrent_builds_into_one_folder_take_turns_and_publish_whole_sites(site_root: Path,
+                                                                               tmp_path: Path) -> None:
+    reference = tmp_path / "reference"
+    assert run_cli("build", "--root", str(site_root), "--out", str(reference)).code == 0
+    expected = tree(reference)
+    out = tmp_path / "out"
+    runs, outcomes = 3, []
+    for _ in range(runs):
+        shutil.rmtree(out, ignore_errors=True)
+        builds = [_build(site_root, out) for _ in range(4)]
+        results = [(b.wait(timeout=600), b.stderr.read()) for b in builds]
+        for b in builds:
+            b.stdout.close()
+            b.stderr.close()
+        assert [code for code, _err in results] == [0, 0, 0, 0], results
+        assert tree(out) == expected  # the search index included
+        assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no work folder, no lock
+        outcomes.append(sum("waiting: another build is writing" in err for _code, err in results))
+    assert sum(outcomes) >= runs  # in every round, at least one build waited for another
+    print(f"{runs} rounds of 4 concurrent builds: all exit 0 with the whole site; builds that waited: {outcomes}")
+
+
+def test_a_build_waits_while_another_holds_the_folder_and_leaves_its_work_alone(site_root: Path,
+                                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("build", "--root", str(site_root), "--out", str(out), "--no-search").code == 0
+    working = tmp_path / ".out.building-4242"  # the work folder of the build that holds the lock
+    with output_lock(out):
+        working.mkdir()
+        (working / "index.html").write_text("half written", encoding="utf-8")
+        waiting = _build(site_root, out, "--no-search")
+        time.sleep(3)
+        assert waiting.poll() is None, "the second build did not wait"
+        assert working.is_dir(), "the second build removed the work folder of a running build"
+    assert waiting.wait(timeout=300) == 0
+    assert "waiting: another build is writing to" in waiting.stderr.read()
+    waiting.stdout.close()
+    waiting.stderr.close()
+    assert not working.exists(), "the work folder of a build that is gone was left"
+
+
+def _in_namespace(script: str) -> subprocess.CompletedProcess:
+    """Run a shell script as root of a new user and mount namespace, where it may mount."""
+    if not shutil.which("unshare"):
+        pytest.skip("unshare (util-linux) is needed to give the build a full or read-only disk")
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"this system does not allow user namespaces: {probe.stderr.decode().strip()}")
+    return subprocess.run(["unshare", "-rm", "sh", "-ec", script], capture_output=True, text=True, timeout=600)
+
+
+def test_a_full_disk_fails_with_a_message_and_keeps_the_last_site(site_root: Path, tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    out = disk / "_site"
+    build = f"{sys.executable} {PROJECT / 'build.py'} build --root {site_root} --out {out}"
+    # A build on a roomy disk, then the same disk with the space of little more than one site.
+    result = _in_namespace(f"mount -t tmpfs -o size=20m tmpfs {disk}\n{build} --no-search\n"
+                           f"cp -a {out} {tmp_path / 'before'}\n"
+                           f"mount -o remount,size=$(( $(du -sk {out} | cut -f1) + 400 ))k tmpfs {disk}\n"
+                           f"echo '\nOne more line.' >> {site_root / 'content/pages/about.md'}\n"
+                           f"{build} || echo exit=$?\n"
+                           f"cp -a {out} {tmp_path / 'after'}; ls -a {disk} > {tmp_path / 'listing'}")
+    assert "exit=1" in result.stdout, result.stdout + result.stderr
+    assert "No space left on device" in result.stderr or "no space left on device" in result.stderr
+    assert "free some space" in result.stderr and "Traceback" not in result.stderr
+    assert tree(tmp_path / "after") == tree(tmp_path / "before")
+    assert sorted((tmp_path / "listing").read_text().split()) == [".", "..", "_site"]  # nothing left behind
+
+
+def test_a_read_only_disk_fails_with_a_message_and_keeps_the_last_site(site_root: Path, tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    out = disk / "_site"
+    assert run_cli("build", "--root", str(site_root), "--out", str(out), "--no-search").code == 0
+    before = tree(out)
+    build = f"{sys.executable} {PROJECT / 'build.py'} build --root {site_root} --out {out}"
+    (site_root / "content" / "pages" / "about.md").write_text("---\ntitle: About\n---\nChanged.\n", encoding="utf-8")
+    result = _in_namespace(f"mount --bind {disk} {disk}\nmount -o remount,bind,ro {disk}\n{build} || echo exit=$?")
+    assert "exit=1" in result.stdout, result.stdout + result.stderr
+    assert "read-only file system" in result.stderr and "writable disk" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree(out) == before
+    assert sorted(p.name for p in disk.iterdir()) == ["_site"]
+
+
+@pytest.fixture
+def open_folder(site_root: Path):
+    """A folder that another user may enter (pytest's own are the owner's only), holding a copy of the site."""
+    folder = Path(tempfile.mkdtemp(prefix="site-builder-"))
+    folder.chmod(0o755)
+    shutil.copytree(site_root, folder / "site")
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+def _as_another_user(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(PROJECT / "build.py"), *args]
+    if os.geteuid() == 0:  # root may write anywhere: build as nobody
+        if not shutil.which("setpriv"):
+            pytest.skip("setpriv (util-linux) is needed to build as another user")
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd="/",
+                          env={**os.environ, "HOME": "/nonexistent"})
+
+
+def test_a_folder_the_build_may_not_write_fails_with_a_message(open_folder: Path) -> None:
+    site_root = open_folder / "site"
+    parent = open_folder / "locked"
+    parent.mkdir()
+    out = parent / "_site"
+    assert run_cli("build", "--root", str(site_root), "--out", str(out), "--no-search").code == 0
+    before = tree(out)
+    parent.chmod(0o555)
+    result = _as_another_user("build", "--root", str(site_root), "--out", str(out), "--no-search")
+    assert result.returncode == 1, result.stderr
+    assert f"{parent}/._site.lock: error: permission denied" in result.stderr, result.stderr
+    assert "change its permissions" in result.stderr and "Traceback" not in result.stderr
+    assert tree(out) == before
+
+
+def test_files_and_folders_the_build_may_not_read_are_messages(open_folder: Path) -> None:
+    site_root = open_folder / "site"
+    claim = site_root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml"
+    claim.chmod(0o600)
+    result = _as_another_user("check", "--root", str(site_root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert ("content/claims/assad-asked-iraq-for-reinforcements.yaml: error: cannot be read: permission denied"
+            in result.stderr), result.stderr
+    site_root.chmod(0o700)
+    result = _as_another_user("check", "--root", str(site_root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{site_root}/content: error: permission denied" in result.stderr, result.stderr
+
+
+def test_running_out_of_memory_is_a_message_not_a_traceback(site_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # Enough memory to start, not enough to index a seed of almost 5 MB (it takes about 200 MB in all).
+    seed = site_root / "seeds" / "001_70b4227ab82008e2.txt"
+    old_digest = hashlib.sha256(seed.read_bytes()).hexdigest()
+    with seed.open("a", encoding="utf-8") as file:
+        file.write(("filler words for the memory test " * 30 + "\n") * 4800)
+    sources = site_root / "seeds" / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace(
+        old_digest, hashlib.sha256(seed.read_bytes()).hexdigest()), encoding="utf-8")
+    script = (f"ulimit -v 130000; {sys.executable} {PROJECT / 'build.py'} build --root {site_root} "
+              f"--out {out} --no-search")
+    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert "error: the build ran out of memory (give it more memory" in result.stderr, result.stderr[-2000:]
+    assert not out.exists()
+
+
+def _page(port: int) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+    except OSError:
+        return 0, ""
+
+
+def _until(condition, limit: float = 120) -> bool:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_preview_shows_a_link_loop_in_its_overlay_and_keeps_serving(site_root: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    preview = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "serve", "--root", str(site_root),
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _until(lambda: _page(port)[0] == 200), "the preview did not start"
+        claims = site_root / "content" / "claims"
+        os.symlink(claims / "b.yaml", claims / "a.yaml")
+        os.symlink(claims / "a.yaml", claims / "b.yaml")
+        assert _until(lambda: all(text in _page(port)[1] for text in
+                                  ("content/claims/a.yaml", "is a symbolic link that leads back to itself")))
+        status, body = _page(port)
+        assert status == 200 and "Traceback" not in body
+        (claims / "a.yaml").unlink()
+        (claims / "b.yaml").unlink()
+        assert _until(lambda: "leads back to itself" not in _page(port)[1])
+        assert preview.poll() is None
+    finally:
+        preview.terminate()
+        preview.wait(timeout=30)
