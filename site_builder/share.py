@@ -277,26 +277,37 @@ def _drawing_digest() -> bytes:
 def cached(folder: Path | None, name: str, inputs: object, draw: Callable[[], bytes]) -> bytes:
     """The card `name` from `folder` when it was drawn from the same inputs, else drawn and kept there.
 
-    Drawing a card takes 20 ms or more, so a build keeps each claim's last card (`name`.png, with
-    the digest of its inputs in `name`.key) and draws again only the cards whose claim changed.
-    A folder that cannot be read or written only costs the time of drawing.
+    Drawing a card takes 20 ms or more, so a build keeps each claim's last card and draws again
+    only the cards whose claim changed. A card is kept under the digest of what it was drawn
+    from (`name`/<digest>.png), written whole to a temporary file and renamed into place, so a
+    build killed at any moment, or two builds at once, can never pair a card with other inputs;
+    a file that does not end as a PNG does is drawn again. A folder that cannot be read or
+    written only costs the time of drawing.
     """
     if folder is None:
         return draw()
     key = hashlib.sha256(_drawing_digest() + repr(inputs).encode("utf-8")).hexdigest()
-    png, key_file = folder / f"{name}.png", folder / f"{name}.key"
+    kept = folder / name
+    path = kept / f"{key}.png"
     try:
-        if key_file.read_text(encoding="ascii") == key:
-            return png.read_bytes()
-    except (OSError, UnicodeDecodeError):
+        data = path.read_bytes()
+        if data.startswith(_PNG_START) and data.endswith(_PNG_END):
+            return data
+    except OSError:
         pass
     data = draw()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for path, content in ((png, data), (key_file, key.encode("ascii"))):  # the image first, then its key
-            temporary = path.with_name(f".{path.name}.{os.getpid()}")
-            temporary.write_bytes(content)
-            os.replace(temporary, path)
+        kept.mkdir(parents=True, exist_ok=True)
+        temporary = kept / f".{key}.{os.getpid()}"
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+        for older in kept.glob("*.png"):  # this claim's earlier cards
+            if older != path:
+                older.unlink(missing_ok=True)
     except OSError:
         pass
     return data
+
+
+_PNG_START = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND\xaeB`\x82"
