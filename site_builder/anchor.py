@@ -25,10 +25,13 @@ from urllib.parse import quote as percent_encode
 
 from rapidfuzz import fuzz
 
+from . import inputs
 from .errors import Problems
 from .memo import NO_MEMO, NoMemo, Same
-from .model import Appearance, Claim, Excerpt, Model, Source
+from .model import Appearance, Claim, Excerpt, Model, Source, Witness
 from .textdiff import Comparison, compare, diff_as_text
+
+Quoted = Excerpt | Appearance | Witness  # a quote checked against its seed: a claim's or an event's
 
 SELECTOR_CONTEXT = 32  # characters of prefix and suffix, as the W3C Web Annotation model suggests
 MAX_ELLIPSIS_GAP = 300  # characters an ellipsis may skip across a paragraph break
@@ -531,6 +534,21 @@ def anchor_claim(claim: Claim, sources: dict[str, Source], problems: Problems, m
                     functools.partial(_anchor_claim, claim, sources, indexes, memo), problems)
 
 
+def anchor_events(model: Model, memo: NoMemo = NO_MEMO) -> tuple[dict[tuple[str, int], Anchor], Problems]:
+    """Anchor the quotes of content/events.yaml like a claim's, by (the file's path, the quote's
+    number): a key no claim id can take, so that they share the anchors of the site."""
+    problems = Problems()
+    anchors = {}
+    for event in model.events:
+        for witness in event.evidence:
+            source = model.sources[witness.source]
+            index = memo.get("index", _index_key(source), functools.partial(_index, source))
+            found = anchor_excerpt(inputs.EVENTS_FILE, witness, index, problems)
+            if found:
+                anchors[(inputs.EVENTS_FILE, witness.number)] = found
+    return anchors, problems
+
+
 def _index_key(source: Source) -> tuple:
     return source.id, source.path, source.residue, source.text
 
@@ -543,7 +561,7 @@ def _anchor_claim(claim: Claim, sources: dict[str, Source], indexes: dict[str, S
         if index is None:
             source = sources[excerpt.source]
             index = indexes[source.id] = memo.get("index", _index_key(source), functools.partial(_index, source))
-        found = anchor_excerpt(claim, excerpt, index, problems)
+        found = anchor_excerpt(claim.path, excerpt, index, problems)
         if found:
             anchors[(claim.id, excerpt.number)] = found
     return anchors
@@ -553,9 +571,11 @@ def _index(source: Source, _: Problems) -> SourceIndex:
     return SourceIndex(source)
 
 
-def anchor_excerpt(claim: Claim, excerpt: Excerpt | Appearance, index: SourceIndex, problems: Problems) -> Anchor | None:
+def anchor_excerpt(path: str, excerpt: Quoted, index: SourceIndex, problems: Problems) -> Anchor | None:
+    """Where a quote of the file `path` (a claim's, or an event's) stands in its seed; None, with
+    the reason as a problem at the quote, when it cannot be placed."""
     parts = quote_parts(excerpt.quote)
-    where = (claim.path, excerpt.line, excerpt.col)
+    where = (path, excerpt.line, excerpt.col)
     seed = index.source.path
     if not parts:
         problems.add(*where, "the quote is only an ellipsis", "quote the source's words")
@@ -571,7 +591,7 @@ def anchor_excerpt(claim: Claim, excerpt: Excerpt | Appearance, index: SourceInd
         return None
     placements = found.placements
     if not placements:
-        _explain_miss(claim, excerpt, index, parts, found.deepest, problems)
+        _explain_miss(path, excerpt, index, parts, found.deepest, problems)
         return None
     in_article = []
     for spans in placements:
@@ -607,9 +627,9 @@ def anchor_excerpt(claim: Claim, excerpt: Excerpt | Appearance, index: SourceInd
     return index.anchor(in_article[0])
 
 
-def _explain_miss(claim: Claim, excerpt: Excerpt | Appearance, index: SourceIndex, parts: list[str], deepest: int,
+def _explain_miss(path: str, excerpt: Quoted, index: SourceIndex, parts: list[str], deepest: int,
                   problems: Problems) -> None:
-    where = (claim.path, excerpt.line, excerpt.col)
+    where = (path, excerpt.line, excerpt.col)
     seed = index.source.path
     missing = parts[deepest] if deepest < len(parts) else parts[0]
     which = "" if len(parts) == 1 else f" (the part '{_shorten(missing)}')"
@@ -656,8 +676,9 @@ def _shorten(text: str, limit: int = 60) -> str:
 _FRAGMENT_SAFE = "!$'()*+./:;=?@_~"
 
 
-def text_fragment(url: str, anchor: Anchor, ambiguous: bool) -> str:
-    """A link to the passage in the original article (WICG Text Fragments: #:~:text=)."""
+def text_fragment(url: str, anchor: Anchor, ambiguous: bool, fragment: str = "") -> str:
+    """A link to the passage in the original article (WICG Text Fragments: #:~:text=); with
+    `fragment`, to that element too, for a browser that does not read the text directive."""
     def enc(text: str) -> str:
         return percent_encode(" ".join(text.split()), safe=_FRAGMENT_SAFE).replace("-", "%2D")
 
@@ -670,4 +691,4 @@ def text_fragment(url: str, anchor: Anchor, ambiguous: bool) -> str:
             directive = f"{enc(' '.join(before))}-,{directive}"
         if after:
             directive = f"{directive},-{enc(' '.join(after))}"
-    return f"{url.split('#')[0]}#:~:text={directive}"
+    return f"{url.split('#')[0]}#{fragment}:~:text={directive}"

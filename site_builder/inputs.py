@@ -1,7 +1,7 @@
 """Which folders and files a site is made from: the one list, for the loader, the build record
 (build_cache.py) and the preview's watcher.
 
-A root holds content/ (site.yaml, verdicts.yaml, claims/, pages/) and seeds/ (the source texts
+A root holds content/ (site.yaml, verdicts.yaml, events.yaml, claims/, pages/) and seeds/ (the source texts
 and sources.yaml); templates/ and static/ are the root's own, in front of the built-in ones
 (the `Theme`). The generator's own code is an input of a build too (build_cache.py adds it).
 """
@@ -21,6 +21,7 @@ TEMPLATES = "templates"
 STATIC = "static"
 SITE_FILE = f"{CONTENT}/site.yaml"
 VERDICTS_FILE = f"{CONTENT}/verdicts.yaml"
+EVENTS_FILE = f"{CONTENT}/events.yaml"  # optional
 SOURCES_FILE = f"{SEEDS}/sources.yaml"
 CLAIMS_DIR = f"{CONTENT}/claims"
 PAGES_DIR = f"{CONTENT}/pages"

@@ -114,6 +114,7 @@ class Loaded:
     claims: list[YamlDoc]
     pages: list[PageDoc]
     seeds: dict[str, Seed]
+    events: YamlDoc | None = None  # content/events.yaml, which a site may leave out
 
 
 class _Walk:
@@ -504,6 +505,7 @@ def load_site(root: Path, memo: NoMemo = NO_MEMO) -> tuple[Loaded, Problems]:
     site = load_yaml_file(root, root / inputs.SITE_FILE, problems, memo=memo)
     verdicts = load_yaml_file(root, root / inputs.VERDICTS_FILE, problems, memo=memo)
     sources = load_yaml_file(root, root / inputs.SOURCES_FILE, problems, memo=memo)
+    events = load_yaml_file(root, root / inputs.EVENTS_FILE, problems, required=False, memo=memo)
 
     claim_files = _listing(root, root / inputs.CLAIMS_DIR, "*", problems, memo)
     if len(claim_files) > MAX_CLAIM_FILES:
@@ -537,4 +539,4 @@ def load_site(root: Path, memo: NoMemo = NO_MEMO) -> tuple[Loaded, Problems]:
         seed = load_seed(root, file, problems, memo)
         if seed is not None:
             seeds[seed.id] = seed
-    return Loaded(root, site, verdicts, sources, claims, pages, seeds), problems
+    return Loaded(root, site, verdicts, sources, claims, pages, seeds, events), problems

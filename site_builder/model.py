@@ -105,6 +105,30 @@ class Appearance:
 
 
 @dataclass(frozen=True)
+class Witness:
+    """The words of a seed that report an event, anchored like an excerpt."""
+
+    number: int  # 1-based, counted over every event's evidence, so that each quote's anchor has its own key
+    source: str
+    quote: str
+    prefix: str = ""
+    occurrence: int = 0
+    line: int = 0  # where the quote stands in events.yaml, for error messages
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the reports say happened (content/events.yaml), on the timeline's date axis."""
+
+    number: int  # 1-based position in events.yaml
+    date: str
+    event: str
+    evidence: tuple[Witness, ...]
+    date_note: str = ""
+
+
+@dataclass(frozen=True)
 class Comparison:
     speaker: str
     earlier: str  # excerpt ids
@@ -179,6 +203,7 @@ class Model:
     sources: dict[str, Source]
     claims: list[Claim]  # newest first, then by id
     pages: list[ContentPage] = field(default_factory=list)
+    events: tuple[Event, ...] = ()  # by date, then as events.yaml lists them
 
     def verdict(self, key: str) -> Verdict:
         return next(v for v in self.verdicts if v.key == key)

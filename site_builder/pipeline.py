@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import build_cache, editorial, inputs, share
-from .anchor import Anchor, anchor_claims
+from .anchor import Anchor, anchor_claims, anchor_events
 from .errors import Problems, display_path, os_problem
 from .inputs import Theme
 from .load import YamlDoc, load_site
@@ -57,6 +57,9 @@ def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Ch
     _check_robots_place(model.site.base_url, bool(base_url), loaded.site, problems)
     # Every claim that could be read is anchored, errors or not: every misquote in the same run.
     anchors, found = anchor_claims(model, memo)
+    problems.extend(found)
+    event_anchors, found = anchor_events(model, memo)
+    anchors.update(event_anchors)
     problems.extend(found)
     if problems.errors:
         return Checked(problems)

@@ -91,7 +91,7 @@ def site_plan(model: Model, assets: Assets) -> Plan:
         _page(urls.SOURCES, ("sources", sources, source_counts), "sources_index", whole_site=True),
         _page(urls.SEARCH, ("search", len(claims)), "search", whole_site=True),
         _page(urls.NOT_FOUND, ("404",), "not_found", whole_site=True),
-        _page(urls.TIMELINE, ("timeline", claims, sources), "timeline", whole_site=True),
+        _page(urls.TIMELINE, ("timeline", claims, sources, model.events), "timeline", whole_site=True),
         _page(urls.CLAIMANTS, ("claimants", claims), "claimants_index", whole_site=True),
         _page(urls.SITE_IMAGE, ("site-image",), "site_share_image", whole_site=True),
     ]

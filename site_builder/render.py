@@ -34,10 +34,10 @@ from markupsafe import Markup, escape
 from . import search, urls
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, compare_wordings, residue_spans, text_fragment
 from .errors import Problems
-from .inputs import Theme
+from .inputs import EVENTS_FILE, Theme
 from .markdown import render_inline, render_markdown
 from .memo import NO_MEMO, Hashed, NoMemo, Same
-from .model import Appearance, Claim, Claimant, ContentPage, Excerpt, Model, Source, Verdict
+from .model import Appearance, Claim, Claimant, ContentPage, Event, Excerpt, Model, Source, Verdict
 from .plan import Page, site_plan
 from .share import cached, claim_image, site_image
 from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
@@ -278,21 +278,35 @@ class Renderer:
         return OutputFile(urls.SITE_IMAGE, site_image(site.title, site.description, self.scale, self.off_scale))
 
     def timeline(self) -> OutputFile:
-        """The story on a date axis: when each report came out, each claim was made and each was checked."""
+        """The story on a date axis: what the reports say happened (content/events.yaml), when each
+        report came out, each claim was made and each was checked."""
         days: dict[str, list[tuple[str, Any]]] = {}
+        for event in self.model.events:
+            days.setdefault(event.date, []).append(("event", self.event_view(event)))
         for source in self.model.sources.values():
             if source.published:
                 days.setdefault(source.published[:10], []).append(("report", source))
         for claim in self.model.claims:
             days.setdefault(claim.claim_date, []).append(("claim", claim))
             days.setdefault(claim.published, []).append(("check", claim))
-        order = {"report": 0, "claim": 1, "check": 2}
+        order = {kind: n for n, kind in enumerate(TIMELINE_LANES)}
         for entries in days.values():
-            entries.sort(key=lambda e: (order[e[0]], e[1].id))
+            entries.sort(key=lambda e: (order[e[0]], e[1]["number"] if e[0] == "event" else e[1].id))
         dated = sorted(days.items())
         undated = sorted((s for s in self.model.sources.values() if not s.published), key=lambda s: s.id)
         return self.page(urls.TIMELINE, "timeline.html", "The story, day by day",
                          days=dated, chart=timeline_chart(dated), undated=undated)
+
+    def event_view(self, event: Event) -> dict[str, Any]:
+        """An event with, for each quote that reports it, its seed and the fragment of the seed's page
+        that shows the passage: its line, and its words for a browser that reads text directives."""
+        witnesses = []
+        for witness in event.evidence:
+            source = self.model.sources[witness.source]
+            anchor = self.anchors[(EVENTS_FILE, witness.number)]
+            fragment = text_fragment("", anchor, source.text.count(anchor.exact) > 1, fragment=f"L{anchor.line}")
+            witnesses.append({"source": source, "line": anchor.line, "fragment": fragment})
+        return {"number": event.number, "event": event.event, "date_note": event.date_note, "witnesses": witnesses}
 
     def claimants_index(self) -> OutputFile:
         return self.page(urls.CLAIMANTS, "claimants.html", "Who said what", claimants=list(self.claimants.values()))
@@ -450,11 +464,12 @@ class Renderer:
         return self.assets.files[name]
 
 
-TIMELINE_LANES = ("report", "claim", "check")
+TIMELINE_LANES = ("event", "report", "claim", "check")
 
 
 def timeline_chart(days: list[tuple[str, list[tuple[str, Any]]]]) -> dict[str, Any]:
-    """The timeline's picture: each item's place on a date axis 1000 units wide, in three lanes.
+    """The timeline's picture: each item's place on a date axis 1000 units wide, in a lane for
+    each kind (the events' only when there are events).
 
     Items of one lane on one day stack upwards; the axis is marked by day for a story of a few
     weeks, by month up to two years, by year beyond.
@@ -473,6 +488,8 @@ def timeline_chart(days: list[tuple[str, list[tuple[str, Any]]]]) -> dict[str, A
     lanes: list[dict[str, Any]] = []
     top = 10
     for lane in TIMELINE_LANES:
+        if lane == "event" and not stack[lane]:
+            continue
         height = max(1, stack[lane]) * 16 + 24
         lanes.append({"kind": lane, "top": top, "height": height})
         top += height

@@ -29,12 +29,14 @@ from .model import (
     Comparison,
     ContentPage,
     Correction,
+    Event,
     Excerpt,
     Model,
     Residue,
     Site,
     Source,
     Verdict,
+    Witness,
 )
 from .resources import builtin
 
@@ -129,12 +131,13 @@ def validate(loaded: Loaded, memo: NoMemo = NO_MEMO) -> tuple[Model | None, Prob
     memo.get("claimant slugs", claim_keys, lambda found: _check_claimant_slugs(claims, loaded, found), problems)
     pages = [p for p in (_check_page(page, problems) for page in loaded.pages) if p]
     _check_transparency_pages(pages, site, problems)
+    events = _check_events(loaded.events, sources, problems)
     if site is None or verdicts is None:
         return None, problems
     claims.sort(key=lambda c: c.id)
     claims.sort(key=lambda c: c.published, reverse=True)
     pages.sort(key=lambda p: (p.nav or 1000, p.slug))
-    return Model(site, verdicts, sources, claims, pages), problems
+    return Model(site, verdicts, sources, claims, pages, events), problems
 
 
 # --- schema errors in a contributor's words -------------------------------------------------
@@ -413,6 +416,31 @@ def _check_sources(loaded: Loaded, problems: Problems) -> dict[str, Source]:
                                   retrieved=item.get("retrieved", ""))
     _check_derivations(doc, sources, problems)
     return sources
+
+
+def _check_events(doc: YamlDoc | None, sources: dict[str, Source], problems: Problems) -> tuple[Event, ...]:
+    """The events of content/events.yaml, when there is one, by date; their quotes are anchored later."""
+    if doc is None or not check_schema(doc, "events", problems):
+        return ()
+    events = []
+    number = 0
+    for i, item in enumerate(doc.data["events"]):
+        witnesses = []
+        for j, given in enumerate(item["evidence"]):
+            number += 1
+            path = ("events", i, "evidence", j)
+            if given["source"] not in sources:
+                sline, scol = doc.where(path + ("source",))
+                close = difflib.get_close_matches(given["source"], list(sources), n=1, cutoff=0.5)
+                problems.add(doc.path, sline, scol, f"unknown source '{given['source']}'",
+                             (f"did you mean '{close[0]}'? " if close else "") + "name a seed file of seeds/ without .txt")
+                continue
+            line, col = doc.where(path + ("quote",))
+            witnesses.append(Witness(number, given["source"], given["quote"], given.get("prefix", ""),
+                                     given.get("occurrence", 0), line, col))
+        events.append(Event(i + 1, item["date"], " ".join(item["event"].split()), tuple(witnesses),
+                            " ".join(item.get("date_note", "").split())))
+    return tuple(sorted(events, key=lambda e: (e.date, e.number)))
 
 
 def _check_derivations(doc: YamlDoc, sources: dict[str, Source], problems: Problems) -> None:

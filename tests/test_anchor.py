@@ -46,7 +46,7 @@ def anchor(source_id: str, quote: str, **options):
     claim = Claim("probe", "content/claims/probe.yaml", "A claim", "someone", "2024-12-01", "unproven",
                   "summary", "2024-12-02", (excerpt,))
     problems = Problems()
-    found = anchor_excerpt(claim, excerpt, index(source_id) if isinstance(source_id, str) else source_id,
+    found = anchor_excerpt(claim.path, excerpt, index(source_id) if isinstance(source_id, str) else source_id,
                            problems)
     return found, problems
 

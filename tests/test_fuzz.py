@@ -91,7 +91,7 @@ def test_anchoring_any_quote_never_raises(source_id: str, quote: str, prefix: st
     claim = Claim("fuzz", "content/claims/fuzz.yaml", "A claim", "someone", "2024-12-01", "unproven", "summary",
                   "2024-12-02", (excerpt,))
     problems = Problems()
-    found = anchor_excerpt(claim, excerpt, index, problems)
+    found = anchor_excerpt(claim.path, excerpt, index, problems)
     if found is None:
         assert problems.errors and problems.errors[0].line == 8
     else:
