@@ -430,10 +430,7 @@ def _check_events(doc: YamlDoc | None, sources: dict[str, Source], problems: Pro
             number += 1
             path = ("events", i, "evidence", j)
             if given["source"] not in sources:
-                sline, scol = doc.where(path + ("source",))
-                close = difflib.get_close_matches(given["source"], list(sources), n=1, cutoff=0.5)
-                problems.add(doc.path, sline, scol, f"unknown source '{given['source']}'",
-                             (f"did you mean '{close[0]}'? " if close else "") + "name a seed file of seeds/ without .txt")
+                _unknown_source(doc, path + ("source",), given["source"], sources, problems)
                 continue
             line, col = doc.where(path + ("quote",))
             witnesses.append(Witness(number, given["source"], given["quote"], given.get("prefix", ""),
@@ -617,10 +614,7 @@ def _check_appearances(doc: YamlDoc, items: list, first_number: int, claim_date:
         else:
             source = sources.get(item["source"])
             if source is None:
-                sline, scol = doc.where(path + ("source",))
-                close = difflib.get_close_matches(item["source"], list(sources), n=1, cutoff=0.5)
-                problems.add(doc.path, sline, scol, f"unknown source '{item['source']}'",
-                             (f"did you mean '{close[0]}'? " if close else "") + "name a seed file of seeds/ without .txt")
+                _unknown_source(doc, path + ("source",), item["source"], sources, problems)
                 continue
             if "title" in item:
                 kline, kcol = doc.where(path + ("title",), key=True)
@@ -679,6 +673,14 @@ def _warn_no_appearance(doc: YamlDoc, value: Any, claimants: tuple[Claimant, ...
                 return
 
 
+def _unknown_source(doc: YamlDoc, path: tuple, name: str, sources: dict[str, Source], problems: Problems) -> None:
+    """The error for a 'source:' (at `path`) that names no seed, with the closest seed id."""
+    line, col = doc.where(path)
+    close = difflib.get_close_matches(name, list(sources), n=1, cutoff=0.5)
+    problems.add(doc.path, line, col, f"unknown source '{name}'",
+                 (f"did you mean '{close[0]}'? " if close else "") + "name a seed file of seeds/ without .txt")
+
+
 def _check_verdict_key(doc: YamlDoc, key: str, verdicts: list[Verdict] | None, problems: Problems) -> None:
     if verdicts is None:
         return
@@ -697,10 +699,7 @@ def _check_evidence(doc: YamlDoc, items: list, sources: dict[str, Source], probl
     for i, item in enumerate(items):
         line, col = doc.where(("evidence", i, "quote"))
         if item["source"] not in sources:
-            sline, scol = doc.where(("evidence", i, "source"))
-            close = difflib.get_close_matches(item["source"], list(sources), n=1, cutoff=0.5)
-            hint = (f"did you mean '{close[0]}'? " if close else "") + "name a seed file of seeds/ without .txt"
-            problems.add(doc.path, sline, scol, f"unknown source '{item['source']}'", hint)
+            _unknown_source(doc, ("evidence", i, "source"), item["source"], sources, problems)
             continue
         key = (item["source"], " ".join(item["quote"].split()))
         if key in seen_quotes:
