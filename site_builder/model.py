@@ -15,6 +15,7 @@ class Site:
     default_author: str
     contact: str = ""
     feed_entries: int = 50  # the newest claims feed.xml lists
+    host_robots_txt: bool = False  # under a path: the host root's robots.txt is taken care of
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,8 @@ def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Ch
             problems.add("--base-url", 0, 0, f"'{base_url}' {wrong[0]}", wrong[1])
             return Checked(problems)
         model.site = replace(model.site, base_url=base_url)
-    _check_robots_place(model.site.base_url, bool(base_url), loaded.site, problems)
+    if not model.site.host_robots_txt:
+        _check_robots_place(model.site.base_url, bool(base_url), loaded.site, problems)
     # Every claim that could be read is anchored, errors or not: every misquote in the same run.
     anchors, found = anchor_claims(model, memo)
     problems.extend(found)
@@ -93,7 +94,8 @@ def _check_robots_place(base_url: str, given: bool, site_doc: YamlDoc | None, pr
                  f"the site is published under a path ({parts.path}), and crawlers read robots.txt only at the "
                  f"root of the host: {root}robots.txt, not the robots.txt this build writes",
                  f"add the line 'Sitemap: {base_url}sitemap.xml' to {root}robots.txt, so that search engines "
-                 f"find the sitemap", severity="warning")
+                 f"find the sitemap; then, or where that file is not yours (a GitHub Pages project site), "
+                 f"set 'host_robots_txt: true' in content/site.yaml", severity="warning")
 
 
 def _lint(model: Model, claim: Claim, _: Problems) -> list[tuple[str, str, str]]:

@@ -347,7 +347,7 @@ def _check_site(doc: YamlDoc | None, problems: Problems) -> Site | None:
         return None
     return Site(d["title"], d["description"], d["base_url"], d["language"], d["organisation"]["name"],
                 d["organisation"]["url"], d["default_author"], d.get("contact", ""),
-                d.get("feed_entries", Site.feed_entries))
+                d.get("feed_entries", Site.feed_entries), d.get("host_robots_txt", False))
 
 
 def contrast_with_white(colour: str) -> float:

@@ -291,6 +291,11 @@ def test_a_base_url_with_a_path_gets_a_warning_about_robots_txt(site_root: Path)
             "robots.txt only at the root of the host: https://example.org/robots.txt") in result.err
     assert "add the line 'Sitemap: https://example.org/fc/sitemap.xml' to https://example.org/robots.txt" in result.err
     assert run_cli("check", "--root", str(site_root), "--strict").code == 1
+    # Once the host's own robots.txt is taken care of, the site says so and --strict passes.
+    site.write_text(site.read_text(encoding="utf-8") + "host_robots_txt: true\n", encoding="utf-8")
+    result = run_cli("check", "--root", str(site_root), "--strict")
+    assert result.code == 0, result.err
+    assert "robots.txt" not in result.err
 
 
 PROBE = """\
