@@ -294,8 +294,10 @@ class Renderer:
             entries.sort(key=lambda e: (order[e[0]], e[1]["number"] if e[0] == "event" else e[1].id))
         dated = sorted(days.items())
         undated = sorted((s for s in self.model.sources.values() if not s.published), key=lambda s: s.id)
+        # The chart shows the story; our checks, written long after it, would squeeze it to a sliver.
+        story = [(day, kept) for day, entries in dated if (kept := [e for e in entries if e[0] != "check"])]
         return self.page(urls.TIMELINE, "timeline.html", "The story, day by day",
-                         days=dated, chart=timeline_chart(dated), undated=undated)
+                         days=dated, chart=timeline_chart(story), undated=undated)
 
     def event_view(self, event: Event) -> dict[str, Any]:
         """An event with, for each quote that reports it, its seed and the fragment of the seed's page
@@ -469,13 +471,13 @@ TIMELINE_LANES = ("event", "report", "claim", "check")
 
 def timeline_chart(days: list[tuple[str, list[tuple[str, Any]]]]) -> dict[str, Any]:
     """The timeline's picture: each item's place on a date axis 1000 units wide, in a lane for
-    each kind (the events' only when there are events).
+    each kind that has items.
 
     Items of one lane on one day stack upwards; the axis is marked by day for a story of a few
     weeks, by month up to two years, by year beyond.
     """
     if not days:
-        return {"marks": [], "ticks": [], "lanes": [], "height": 0}
+        return {"marks": [], "ticks": [], "lanes": [], "height": 0, "first": "", "last": ""}
     dates = [datetime.date.fromisoformat(d) for d, _ in days]
     first, last = dates[0].toordinal(), dates[-1].toordinal()
     span = max(1, last - first)
@@ -488,7 +490,7 @@ def timeline_chart(days: list[tuple[str, list[tuple[str, Any]]]]) -> dict[str, A
     lanes: list[dict[str, Any]] = []
     top = 10
     for lane in TIMELINE_LANES:
-        if lane == "event" and not stack[lane]:
+        if not stack[lane]:
             continue
         height = max(1, stack[lane]) * 16 + 24
         lanes.append({"kind": lane, "top": top, "height": height})
@@ -507,13 +509,16 @@ def timeline_chart(days: list[tuple[str, list[tuple[str, Any]]]]) -> dict[str, A
             day = datetime.date.fromordinal(first + n)
             ticks.append((x(day), f"{day.day} {MONTHS[day.month - 1][:3]}"))
     else:
-        year, month = dates[0].year, dates[0].month
+        every = -(-span // 30 // 10) if span <= 730 else 12  # at most about ten labels, which never overlap
+        year, month, n = dates[0].year, dates[0].month, 0
         while datetime.date(year, month, 1).toordinal() <= last:
             day = datetime.date(year, month, 1)
-            if day.toordinal() >= first and (span <= 730 or month == 1):
+            if day.toordinal() >= first and (month == 1 if span > 730 else n % every == 0):
                 ticks.append((x(day), f"{MONTHS[month - 1][:3]} {year}" if span <= 730 else str(year)))
+            n += 1
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return {"marks": marks, "ticks": ticks, "lanes": lanes, "height": top + 40, "axis": top + 6}
+    return {"marks": marks, "ticks": ticks, "lanes": lanes, "height": top + 40, "axis": top + 6,
+            "first": days[0][0], "last": days[-1][0]}
 
 
 def _json_bytes(data: Any) -> bytes:
