@@ -39,7 +39,6 @@ for _type, _suffix in [("text/javascript", ".js"), ("text/javascript", ".mjs"), 
                        ("text/markdown", ".md"), ("font/woff2", ".woff2"), ("font/woff", ".woff"),
                        ("font/ttf", ".ttf"), ("font/otf", ".otf")]:
     MIME_TYPES.add_type(_type, _suffix)
-TEXT_TYPES = ("application/xml", "image/svg+xml")  # besides text/*: served as UTF-8
 
 
 def content_type(path: str) -> str:
