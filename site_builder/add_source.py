@@ -172,7 +172,7 @@ def extract(data: bytes, content_type: str, *, url: str) -> Extracted:
     head = data[:2048].lstrip().lower()
     if content_type == "application/pdf" or data.startswith(b"%PDF-"):
         return _from_pdf(data)
-    if content_type in HTML_TYPES or head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+    if content_type in HTML_TYPES or head.startswith(b"<!doctype html") or b"<html" in head:
         return _from_html(data, url)
     if content_type and not content_type.startswith("text/"):
         raise Refused(f"not text: the server sent {content_type}",
