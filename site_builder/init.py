@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .resources import PACKAGE_DIR, builtin
+from .resources import PACKAGE_DIR, builtin, relative
 
 STARTER = PACKAGE_DIR / "starter"
 DISTRIBUTION = "factcheck-site-builder"
@@ -72,7 +72,7 @@ def init_site(args: argparse.Namespace, command: Callable[[str], str]) -> int:
     try:
         target.mkdir(parents=True, exist_ok=True)
         root = target.resolve()
-        schema_dir = Path(os.path.relpath(builtin("schemas"), root / "content")).as_posix()
+        schema_dir = relative(builtin("schemas"), root / "content")
         words = {"title": values["title"], "organisation": values["organisation"], "schema_dir": schema_dir,
                  "add_source": "factcheck add source https://example.org/news/the-article", "generator": generator}
         for file in sorted(STARTER.rglob("*")):

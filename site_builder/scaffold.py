@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from .errors import Problems
 from .load import SLUG, load_yaml_file
-from .resources import builtin
+from .resources import builtin, relative
 from .validate import slugify
 
 CLAIM_SKELETON = """\
@@ -79,15 +78,11 @@ def new_claim(root: Path, claim_id: str, command: Command) -> int:
     seeds = sorted(p.stem for p in (root / "seeds").glob("*.txt"))
     schema = builtin("schemas") / "claim.schema.json"
     target.write_text(CLAIM_SKELETON.format(
-        id=claim_id, schema=_relative(schema, claims), verdicts=", ".join(verdicts) or "see content/verdicts.yaml",
+        id=claim_id, schema=relative(schema, claims), verdicts=", ".join(verdicts) or "see content/verdicts.yaml",
         seed=seeds[0] if seeds else "000_1b24216a71cf53b4", today=datetime.date.today().isoformat(),
         check=command("check")), encoding="utf-8")
     print(f"wrote {target.relative_to(root)}: fill in every 'TODO:', then run: {command('check')}")
     return 0
-
-
-def _relative(target: Path, start: Path) -> str:
-    return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
 
 
 def _verdict_keys(root: Path) -> list[str]:
