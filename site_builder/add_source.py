@@ -20,7 +20,6 @@ import hashlib
 import io
 import ipaddress
 import json
-import os
 import re
 import socket
 import sys
@@ -32,6 +31,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .errors import Problems
 from .load import MAX_SEED_BYTES, parse_yaml
+from .write import replace_file
 
 MAX_DOWNLOAD_BYTES = 20_000_000  # a page, or a PDF, as fetched or read
 MAX_REDIRECTS = 5
@@ -433,22 +433,13 @@ def _append_entry(index: Path, seed_id: str, entry: dict[str, object]) -> None:
     if not text.endswith("\n"):
         text += "\n"
     text += "\n" + _yaml_entry(seed_id, entry)
-    _write_replacing(index, text.encode("utf-8"))
+    replace_file(index, text.encode("utf-8"))
 
 
 def _write_new(path: Path, data: bytes) -> Path:
     with open(path, "xb") as handle:  # never over a file that is there
         handle.write(data)
     return path
-
-
-def _write_replacing(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _printable(text: str) -> str:

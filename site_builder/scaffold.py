@@ -11,6 +11,7 @@ from .errors import Problems
 from .load import SLUG, load_yaml_file
 from .resources import builtin, relative
 from .validate import slugify
+from .write import replace_file
 
 CLAIM_SKELETON = """\
 # yaml-language-server: $schema={schema}
@@ -116,6 +117,6 @@ def pin_seed(root: Path, seed_id: str, command: Command) -> int:
     line, _col = doc.where(("sources", seed_id, "sha256"))
     lines = sources.read_text(encoding="utf-8").split("\n")
     lines[line - 1] = lines[line - 1].replace(entry["sha256"], actual)
-    sources.write_text("\n".join(lines), encoding="utf-8")
+    replace_file(sources, "\n".join(lines).encode("utf-8"))
     print(f"pinned {seed_id}: {entry['sha256']} -> {actual}; check that every excerpt still anchors: {command('check')}")
     return 0
