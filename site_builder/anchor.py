@@ -240,10 +240,6 @@ class SourceIndex:
                 return span.lines
         return ""
 
-    def find_all(self, parts: list[str]) -> list[tuple[tuple[int, int], ...]]:
-        """Every placement of the parts in order (normalised offsets), one per start of the first part."""
-        return self.search(parts).placements
-
     def search(self, parts: list[str]) -> Search:
         """Place the parts in order from each start of the first, each next part at its first
         place after the one before; the work is bounded (see MAX_QUOTE_PARTS).
