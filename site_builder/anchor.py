@@ -589,11 +589,7 @@ def anchor_excerpt(path: str, excerpt: Quoted, index: SourceIndex, problems: Pro
     if not placements:
         _explain_miss(path, excerpt, index, parts, found.deepest, problems)
         return None
-    in_article = []
-    for spans in placements:
-        raw = [index.norm.raw_span(s, e) for s, e in spans]
-        if not any(index.residue_lines(s, e) for s, e in raw):
-            in_article.append(spans)
+    in_article = [spans for spans in placements if index.in_article(spans)]
     if not in_article:
         first = index.norm.raw_span(*placements[0][0])
         lines = index.residue_lines(*first)
