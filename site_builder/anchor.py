@@ -240,10 +240,6 @@ class SourceIndex:
                 return span.lines
         return ""
 
-    def find_all(self, parts: list[str]) -> list[tuple[tuple[int, int], ...]]:
-        """Every placement of the parts in order (normalised offsets), one per start of the first part."""
-        return self.search(parts).placements
-
     def search(self, parts: list[str]) -> Search:
         """Place the parts in order from each start of the first, each next part at its first
         place after the one before; the work is bounded (see MAX_QUOTE_PARTS).
@@ -538,11 +534,11 @@ def anchor_events(model: Model, memo: NoMemo = NO_MEMO) -> tuple[dict[tuple[str,
     """Anchor the quotes of content/events.yaml like a claim's, by (the file's path, the quote's
     number): a key no claim id can take, so that they share the anchors of the site."""
     problems = Problems()
+    indexes: dict[str, SourceIndex] = {}
     anchors = {}
     for event in model.events:
         for witness in event.evidence:
-            source = model.sources[witness.source]
-            index = memo.get("index", _index_key(source), functools.partial(_index, source))
+            index = _source_index(model.sources[witness.source], indexes, memo)
             found = anchor_excerpt(inputs.EVENTS_FILE, witness, index, problems)
             if found:
                 anchors[(inputs.EVENTS_FILE, witness.number)] = found
@@ -557,14 +553,18 @@ def _anchor_claim(claim: Claim, sources: dict[str, Source], indexes: dict[str, S
                   problems: Problems) -> dict[tuple[str, int], Anchor]:
     anchors = {}
     for excerpt in claim.quoted:
-        index = indexes.get(excerpt.source)
-        if index is None:
-            source = sources[excerpt.source]
-            index = indexes[source.id] = memo.get("index", _index_key(source), functools.partial(_index, source))
-        found = anchor_excerpt(claim.path, excerpt, index, problems)
+        found = anchor_excerpt(claim.path, excerpt, _source_index(sources[excerpt.source], indexes, memo), problems)
         if found:
             anchors[(claim.id, excerpt.number)] = found
     return anchors
+
+
+def _source_index(source: Source, indexes: dict[str, SourceIndex], memo: NoMemo) -> SourceIndex:
+    """A seed's index, made once a run (`indexes`) and, with a memo, once while its text and residue stay."""
+    index = indexes.get(source.id)
+    if index is None:
+        index = indexes[source.id] = memo.get("index", _index_key(source), functools.partial(_index, source))
+    return index
 
 
 def _index(source: Source, _: Problems) -> SourceIndex:
@@ -593,11 +593,7 @@ def anchor_excerpt(path: str, excerpt: Quoted, index: SourceIndex, problems: Pro
     if not placements:
         _explain_miss(path, excerpt, index, parts, found.deepest, problems)
         return None
-    in_article = []
-    for spans in placements:
-        raw = [index.norm.raw_span(s, e) for s, e in spans]
-        if not any(index.residue_lines(s, e) for s, e in raw):
-            in_article.append(spans)
+    in_article = [spans for spans in placements if index.in_article(spans)]
     if not in_article:
         first = index.norm.raw_span(*placements[0][0])
         lines = index.residue_lines(*first)

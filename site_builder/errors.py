@@ -13,6 +13,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
+def factcheck_command(fix: str) -> str:
+    """A fixing command as the installed program runs it: "factcheck pin ..."."""
+    return f"factcheck {fix}"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """A mistake in the input, at a place a person can open in an editor."""
@@ -34,13 +39,13 @@ class Problem:
                 where += f":{self.col}"
         return where
 
-    def full_hint(self, command: Callable[[str], str] = lambda fix: f"factcheck {fix}") -> str:
+    def full_hint(self, command: Callable[[str], str] = factcheck_command) -> str:
         """The hint, ending with the fixing command as the user can type it where they are."""
         if not self.fix:
             return self.hint
         return f"{self.hint}: {command(self.fix)}" if self.hint else command(self.fix)
 
-    def text(self, command: Callable[[str], str] = lambda fix: f"factcheck {fix}") -> str:
+    def text(self, command: Callable[[str], str] = factcheck_command) -> str:
         """One line, then the detail's lines indented; text from files cannot start a line of its own."""
         full = self.full_hint(command)
         hint = f" ({full})" if full else ""
@@ -49,7 +54,7 @@ class Problem:
             return first
         return first + "\n" + "\n".join("    " + visible(line) for line in self.detail.split("\n"))
 
-    def github(self, command: Callable[[str], str] = lambda fix: f"factcheck {fix}") -> str:
+    def github(self, command: Callable[[str], str] = factcheck_command) -> str:
         """A workflow command that GitHub shows as an annotation on the pull request."""
         kind = "error" if self.severity == "error" else "warning"
         props = [f"file={_escape_property(visible(self.path))}"]
@@ -106,7 +111,7 @@ class Problems:
     def sorted(self) -> list[Problem]:
         return sorted(set(self.items), key=lambda p: (p.path, p.line, p.col, p.severity, p.message))
 
-    def render(self, fmt: str = "text", command: Callable[[str], str] = lambda fix: f"factcheck {fix}") -> str:
+    def render(self, fmt: str = "text", command: Callable[[str], str] = factcheck_command) -> str:
         """The problems as text, GitHub annotations or JSON; `command` spells a fix as the user types it."""
         items = self.sorted()
         if fmt == "github":

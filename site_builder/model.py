@@ -80,8 +80,8 @@ class Claimant:
     kind: str  # person | organisation
     role: str = ""  # a person's role (spokesperson), or what an organisation is
     url: str = ""
-    slug: str = ""
-    affiliation: str = ""  # the organisation a person speaks for  # claimants/<slug>/: the same name gives the same slug in every claim
+    slug: str = ""  # claimants/<slug>/: the same name gives the same slug in every claim
+    affiliation: str = ""  # the organisation a person speaks for
 
     @property
     def schema_type(self) -> str:

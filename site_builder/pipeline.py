@@ -146,13 +146,16 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
 
 def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, search: bool,
                   cache: Path | None) -> Checked:
-    digest = build_cache.input_digest(root, {"base_url": base_url, "search": search})
-    problems = build_cache.current_problems(cache, out, digest) if digest and cache is not None else None
-    if problems is not None:
-        return Checked(problems, up_to_date=True)
-    version = build_cache.tool_version()
+    # A cold build (no cache) neither reads nor writes the record and the memo: it needs no digests.
+    digest: str | None = None
+    version = ""
     memo: NoMemo = NO_MEMO
     if cache is not None:
+        digest = build_cache.input_digest(root, {"base_url": base_url, "search": search})
+        problems = build_cache.current_problems(cache, out, digest) if digest else None
+        if problems is not None:
+            return Checked(problems, up_to_date=True)
+        version = build_cache.tool_version()
         memo = load_memo(cache / build_cache.MEMO, version)[0]
         memo.new_build()
     checked = check(root, base_url, memo)
