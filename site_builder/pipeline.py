@@ -71,8 +71,7 @@ def check(root: Path, base_url: str | None = None, memo: NoMemo = NO_MEMO) -> Ch
         lint = memo.get("lint", (Same(claim), context), functools.partial(_lint, model, claim))
         for _field, message, hint in lint:
             problems.add(claim.path, claim.line, 0, f"ClaimReview: {message}", hint, severity="warning")
-        card_text = " ".join([claim.reviewed, *(p.name for p in claim.claimants), *(p.role for p in claim.claimants)])
-        if not share.RTL_SHAPED and share.needs_rtl(card_text):
+        if not share.RTL_SHAPED and share.needs_rtl(f"{claim.reviewed} {share.claimant_line(claim)}"):
             problems.add(claim.path, claim.line, 0, "the share image cannot shape right-to-left text on this machine: "
                          "its Arabic letters will be drawn unjoined",
                          "install libfribidi0 (Debian) or fribidi, which Pillow's raqm layout needs", severity="warning")

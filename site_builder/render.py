@@ -39,7 +39,7 @@ from .markdown import render_inline, render_markdown
 from .memo import NO_MEMO, Hashed, NoMemo, Same
 from .model import Appearance, Claim, Claimant, ContentPage, Event, Excerpt, Model, Source, Verdict
 from .plan import Page, site_plan
-from .share import cached, claim_image, site_image
+from .share import cached, claim_image, claimant_line, site_image
 from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
 
 STANCES = [("supports", "Supports the claim"), ("refutes", "Refutes the claim"), ("context", "Context")]
@@ -268,8 +268,7 @@ class Renderer:
     def share_image(self, claim: Claim) -> OutputFile:
         """The claim's card for a shared link: the claim, who made it, the verdict and its place on the scale."""
         verdict = self.verdict_of(claim)
-        by = "; ".join(", ".join(filter(None, (p.name, p.role, p.affiliation))) for p in claim.claimants)
-        inputs = (self.model.site.title, claim.reviewed, by, verdict, self.scale, self.scale_text(verdict).split(": ", 1)[1])
+        inputs = (self.model.site.title, claim.reviewed, claimant_line(claim), verdict, self.scale, self.scale_text(verdict).split(": ", 1)[1])
         return OutputFile(urls.share_image(claim.id), cached(self.image_cache, claim.id, inputs,
                                                              lambda: claim_image(*inputs)))
 

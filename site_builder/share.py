@@ -22,7 +22,7 @@ from pathlib import Path
 import PIL
 from PIL import Image, ImageDraw, ImageFont, features
 
-from .model import Verdict
+from .model import Claim, Verdict
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 64
@@ -33,6 +33,11 @@ _LAYOUT = ImageFont.Layout.RAQM if RTL_SHAPED else ImageFont.Layout.BASIC
 # drawn with Noto Sans (Latin, Greek, Cyrillic).
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u0870-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
 INK, MUTED, PAPER, RULE = (27, 31, 36), (87, 96, 106), (255, 255, 255), (208, 215, 222)
+
+
+def claimant_line(claim: Claim) -> str:
+    """Who made the claim, as its card says it: each claimant's name, role and affiliation."""
+    return "; ".join(", ".join(filter(None, (p.name, p.role, p.affiliation))) for p in claim.claimants)
 
 
 def needs_rtl(text: str) -> bool:

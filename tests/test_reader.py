@@ -311,6 +311,17 @@ def test_without_raqm_check_says_which_cards_cannot_shape_right_to_left_text(sit
     assert "libfribidi" in warned[0].hint
 
 
+def test_without_raqm_check_also_warns_for_arabic_in_a_claimant_affiliation(site_root: Path, monkeypatch) -> None:
+    path = site_root / "content" / "claims" / "fartousi-quotations-reworded.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^(claimant:\n  name: .*)$', rf'\1\n  affiliation: "{ARABIC_NAME}"', text)
+    assert ARABIC_NAME in text
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(share, "RTL_SHAPED", False)
+    warned = [p for p in pipeline.check(site_root).problems.warnings if "right-to-left" in p.message]
+    assert [p.path for p in warned] == ["content/claims/fartousi-quotations-reworded.yaml"]
+
+
 def test_an_arabic_name_reads_right_to_left_its_first_word_rightmost() -> None:
     if not share.RTL_SHAPED:
         pytest.fail("Pillow has no raqm layout here: install libfribidi0 (make test-tools)")
