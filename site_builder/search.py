@@ -17,27 +17,36 @@ each shard are kept there in one file named by a digest of its pages' paths and 
 language and the generator's version, checked whole as the build cache's memo is (memo.py's
 `save_kept`, `load_kept`); a file that is not whole is not used, and the shard is indexed afresh.
 
-Pagefind and asyncio are imported when an index is built, not with this module: `check` and
-`--no-search` builds never need them, and they cost every command a tenth of a second.
+Each shard is indexed by a Pagefind process of its own, as many at once as there are processors;
+the build waits for each to end and then checks that its index is whole (every file named in
+its entry, one fragment a page, every compressed file whole). Pagefind's Python package is
+imported when an index is built, not with this module: it only says where the program is.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import gzip
 import hashlib
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import time
 import zlib
 from pathlib import Path
+from typing import IO
 
 from . import urls
 from .memo import load_kept, save_kept
 
 SEARCHABLE = "claims"  # the folder of the pages that are searchable
 SHARD_PAGES = 2000  # pages a shard holds at most, on average
-WHOLE_WAIT = 60.0  # seconds to wait for Pagefind's files before the build fails
-_LOOK_EVERY = 0.05
+_LOOK_EVERY = 0.01  # seconds between looks at the running Pagefind processes
 
 
 class SearchIndexFailed(Exception):
@@ -72,44 +81,6 @@ def searchable(folder: Path) -> list[str]:
     top = folder / SEARCHABLE
     return sorted(os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/")
                   for parent, _dirs, names in os.walk(top) for name in names if name.endswith(".html"))
-
-
-async def _index(pages_root: Path, output: Path, language: str) -> None:
-    """Index the searchable pages under `pages_root` into `output`, and return once the index is whole.
-
-    Pagefind's service answers "written" before its files are all on disk, and stopping the
-    service then cuts them short. So the service is kept running until the index is whole: the
-    entry file names every language's metadata, there is one fragment per indexed page, every
-    compressed file decompresses to its end, and no file changes between two looks.
-    """
-    import asyncio
-
-    from pagefind.service import PagefindService
-
-    # The output path must be absolute, or it would land relative to the working directory.
-    config = {"force_language": language.split("-")[0], "output_path": str(output)}
-    async with PagefindService() as service:
-        index = await service.create_index(config)  # type: ignore[arg-type]
-        found = await index.add_directory(str(pages_root), glob=f"{SEARCHABLE}/**/*.html")
-        await index.write_files(str(output))
-        deadline = time.monotonic() + WHOLE_WAIT
-        last: dict[str, int] | None = None
-        missing = "no file has been written"
-        while True:
-            state = _sizes(output)
-            if state == last:  # nothing changed since the last look: check the whole index once
-                missing = incomplete(output, found["page_count"])
-                if not missing:
-                    return
-            if time.monotonic() > deadline:
-                raise SearchIndexFailed(f"the index in {output.name}/ is not whole after {WHOLE_WAIT:.0f} s: {missing}")
-            last = state
-            await asyncio.sleep(_LOOK_EVERY)
-
-
-def _sizes(folder: Path) -> dict[str, int]:
-    return {os.path.join(parent, name): os.stat(os.path.join(parent, name)).st_size
-            for parent, _dirs, names in os.walk(folder) for name in names}
 
 
 def incomplete(folder: Path, pages: int) -> str:
@@ -175,8 +146,8 @@ def index_site(folder: Path, language: str, cache: Path | None = None, version: 
     """Write the search index of the site in `folder` into `folder`/pagefind, one folder a shard.
 
     `cache`, if given, is where shards are kept between builds (see above), by `digests`, the
-    `page_digest` of each searchable page by its path; shards kept there that this build does
-    not use are removed.
+    `page_digest` of each searchable page by its path. The shards indexed afresh are kept there
+    only once every shard is whole, and the kept shards this build does not use are removed then.
     """
     folder = Path(folder).absolute()
     paths = searchable(folder)
@@ -184,41 +155,102 @@ def index_site(folder: Path, language: str, cache: Path | None = None, version: 
     shards: list[list[str]] = [[] for _ in range(count)]
     for path in paths:
         shards[shard_of(path, count)].append(path)
-    used = set()
+    keys: list[str] = []
+    fresh: list[tuple[list[str], Path]] = []
+    fresh_keys: list[str] = []
     for number, shard in enumerate(shards):
         output = folder / urls.search_shard(number)
         output.mkdir(parents=True)
         key = _shard_key(shard, digests or {}, language, version) if cache is not None else ""
-        used.add(key)
+        keys.append(key)
         kept = load_kept(cache / key, version)[0] if cache is not None else None
         if isinstance(kept, dict):
             _write(kept, output)
-            continue
-        _index_shard(folder, shard, output, language)
-        if cache is not None:
-            try:
-                save_kept(cache / key, version, _files(output))
-            except OSError:
-                pass  # a shard that cannot be kept only costs the next build its indexing
-    if cache is not None and cache.is_dir():
-        for stale in set(os.listdir(cache)) - used:
+        else:
+            fresh.append((shard, output))
+            fresh_keys.append(key)
+    if fresh:
+        index_shards(folder, fresh, language)
+    if cache is None:
+        return
+    for key, (_paths, output) in zip(fresh_keys, fresh):
+        try:
+            save_kept(cache / key, version, _files(output))
+        except OSError:
+            pass  # a shard that cannot be kept only costs the next build its indexing
+    if cache.is_dir():
+        for stale in set(os.listdir(cache)) - set(keys):
             (cache / stale).unlink(missing_ok=True)
 
 
-def _index_shard(folder: Path, paths: list[str], output: Path, language: str) -> None:
-    """Index the pages `paths` of `folder` into `output`: Pagefind sees a tree of links to them alone."""
-    pages_root = output.parent / f".pages-{output.name}"
-    try:
-        pages_root.mkdir()
-        for path in paths:
-            (pages_root / path).parent.mkdir(parents=True, exist_ok=True)
-            os.link(folder / path, pages_root / path)
-        import asyncio
+def index_shards(folder: Path, shards: list[tuple[list[str], Path]], language: str) -> None:
+    """Index each shard, (the paths of its pages in `folder`, its output folder), as many at a time as
+    there are processors: each Pagefind process sees a tree of links to its shard's pages alone, and the
+    build waits for it to end and checks that its index is whole."""
+    from pagefind.service import get_executable  # Pagefind's program, from the pagefind[extended] package
 
-        asyncio.run(_index(pages_root, output, language))
-    except SearchIndexFailed:
-        raise
-    except Exception as exc:  # the service's errors are of several kinds; all mean "no index"
-        raise SearchIndexFailed(str(exc)) from exc
-    finally:
-        shutil.rmtree(pages_root, ignore_errors=True)
+    binary = get_executable()
+    if binary is None:
+        raise SearchIndexFailed("Pagefind's program is not installed (pip install 'pagefind[extended]')")
+    # Pagefind reads options from PAGEFIND_ variables and from a pagefind.* file in its working folder
+    # (here, the tree of links): neither may change what this build publishes.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
+    jobs = [(output.parent / f".pages-{output.name}", paths, output) for paths, output in shards]
+    running: list[tuple[subprocess.Popen, IO[bytes], Path, int]] = []
+    with contextlib.ExitStack() as outputs:  # what each Pagefind process says, for the message if it fails
+        try:
+            for pages_root, paths, _output in jobs:
+                pages_root.mkdir()
+                for path in paths:
+                    (pages_root / path).parent.mkdir(parents=True, exist_ok=True)
+                    os.link(folder / path, pages_root / path)
+            waiting = list(jobs)
+            while waiting or running:
+                while waiting and len(running) < (os.cpu_count() or 1):
+                    pages_root, paths, output = waiting.pop(0)
+                    command = [str(binary), "--site", ".", "--glob", f"{SEARCHABLE}/**/*.html", "--output-path",
+                               str(output), "--force-language", language.split("-")[0], "--silent"]
+                    said = outputs.enter_context(tempfile.TemporaryFile())
+                    running.append((subprocess.Popen(command, cwd=pages_root, env=env, stdin=subprocess.DEVNULL,
+                                                     stdout=said, stderr=subprocess.STDOUT,
+                                                     preexec_fn=_end_with_parent),
+                                    said, output, len(paths)))
+                ended = [job for job in running if job[0].poll() is not None]
+                if not ended:
+                    time.sleep(_LOOK_EVERY)
+                for job in ended:
+                    running.remove(job)
+                    proc, told, output, pages = job
+                    told.seek(0)
+                    message = told.read().decode(errors="replace").strip()
+                    if proc.returncode:
+                        raise SearchIndexFailed(f"Pagefind ended with code {proc.returncode}: {message[-500:]}")
+                    missing = incomplete(output, pages)
+                    if missing:
+                        raise SearchIndexFailed(f"the index in {output.name}/ is not whole: {missing}")
+        except OSError as exc:
+            raise SearchIndexFailed(f"Pagefind could not be run: {exc}") from exc
+        finally:
+            for proc, _said, _output, _pages in running:
+                proc.kill()
+                proc.wait()
+            for pages_root, _paths, _output in jobs:
+                shutil.rmtree(pages_root, ignore_errors=True)
+
+
+def _end_with_parent() -> None:
+    """In a Pagefind process, before it starts: be killed when the build is, rather than write on into
+    the work folder of a build that is no more (Linux; elsewhere it runs to its end)."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+_PR_SET_PDEATHSIG = 1
+_LIBC = _libc() if sys.platform.startswith("linux") else None

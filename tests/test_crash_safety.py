@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, run_cli
 
-from site_builder.search import incomplete, shard_count, shard_of
+from site_builder.search import incomplete, index_shards, shard_count, shard_of
 
 KILLS = 24
 AIMED_KILLS = 5  # of each kind: during indexing, right after the swap
@@ -156,3 +156,49 @@ def _restore(out: Path, tree: dict[str, bytes]) -> None:
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+
+
+def test_the_indexing_processes_end_with_a_killed_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build killed while Pagefind runs takes its Pagefind processes with it, rather than leave them
+    writing into a work folder that the next build removes."""
+    import pagefind.service
+
+    slow = tmp_path / "slow-indexer"
+    slow.write_text("#!/bin/sh\nexec sleep 60\n")
+    slow.chmod(0o755)
+    monkeypatch.setattr(pagefind.service, "get_executable", lambda: slow)
+    site = tmp_path / "site"
+    (site / "claims" / "a").mkdir(parents=True)
+    (site / "claims" / "a" / "index.html").write_text("<p>a page</p>")
+    (site / "pagefind" / "0").mkdir(parents=True)
+    build = os.fork()
+    if build == 0:  # the build: index one shard with the slow indexer
+        try:
+            index_shards(site, [(["claims/a/index.html"], site / "pagefind" / "0")], "en")
+        finally:
+            os._exit(1)
+    deadline = time.monotonic() + 10
+    while not _sleeping_in(site) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _sleeping_in(site), "the indexer did not start"
+    os.kill(build, signal.SIGKILL)
+    os.waitpid(build, 0)
+    deadline = time.monotonic() + 5
+    while _sleeping_in(site) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _sleeping_in(site), "the indexer ran on after its build was killed"
+
+
+def _sleeping_in(folder: Path) -> list[int]:
+    """The processes running `sleep` in a working folder inside `folder`."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                name = Path(entry.path, "comm").read_text().strip()
+                cwd = os.readlink(Path(entry.path, "cwd"))
+            except OSError:
+                continue
+            if name == "sleep" and Path(cwd).is_relative_to(folder):
+                found.append(int(entry.name))
+    return found

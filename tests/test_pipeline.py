@@ -341,3 +341,13 @@ def test_a_template_failing_in_a_forked_worker_is_reported_the_same_way(site_roo
     checked = pipeline.build(site_root, site_root / "_site", search=False)
     assert [(p.path, p.line) for p in checked.problems.errors] == [("templates/claim.html", line)]
     assert not (site_root / "_site").exists()
+
+
+def test_pagefind_settings_in_the_environment_change_nothing(site_root: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pagefind reads PAGEFIND_ variables; the published index must not depend on the shell it was built in.
+    assert run_cli("build", "--root", str(site_root), "--out", str(tmp_path / "a"), "--no-cache").code == 0
+    monkeypatch.setenv("PAGEFIND_ROOT_SELECTOR", "footer")
+    monkeypatch.setenv("PAGEFIND_EXCLUDE_SELECTORS", "p")
+    assert run_cli("build", "--root", str(site_root), "--out", str(tmp_path / "b"), "--no-cache").code == 0
+    assert _identical(filecmp.dircmp(tmp_path / "a", tmp_path / "b"))
