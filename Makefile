@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Tests run in one process more than there are processors (pytest-xdist): many wait on a browser
+# or a subprocess part of the time. `make test WORKERS=0` runs them in this process, one by one.
+WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+PARALLEL := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist worksteal)
 
 .PHONY: serve build check test test-fast lint golden test-tools fuzz bench clean
 
@@ -26,10 +30,10 @@ check: $(STAMP)
 	$(PY) build.py check --strict
 
 test: $(STAMP)  ## every test; browser and HTML-checker tests skip (with the reason) where their tools are missing
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
 
 test-fast: $(STAMP)  ## the edit loop: every test but the browser and slow ones, 50 fuzzed inputs a test (under 30 s)
-	HYPOTHESIS_PROFILE=quick $(PY) -m pytest -q -m "not browser and not slow"
+	HYPOTHESIS_PROFILE=quick $(PY) -m pytest $(PARALLEL) -q -m "not browser and not slow"
 
 lint: $(STAMP)  ## ruff (the rules are in pyproject.toml) and mypy on site_builder/
 	$(PY) -m ruff check .

@@ -66,15 +66,26 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def install(folder: Path) -> tuple[Path, list[Step]]:
-    """A wheel of this repository installed into a fresh virtual environment; its `factcheck`."""
+def install(folder: Path, own_pip: bool = True) -> tuple[Path, list[Step]]:
+    """A wheel of this repository installed into a fresh virtual environment; its `factcheck`.
+
+    With `own_pip` (the README's steps) the environment gets a pip of its own, which installs the
+    wheel; without, this Python's pip installs into it (`pip --python`): the same packages, in a
+    third of the time, for the tests."""
     wheels, venv = folder / "wheels", folder / "venv"
     steps = [run("build the wheel", [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
                                      str(PROJECT)], folder, f"pip wheel --no-deps -w wheels {PROJECT}")]
-    steps.append(run("fresh venv", [sys.executable, "-m", "venv", str(venv)], folder, "python3 -m venv venv"))
     wheel = next(wheels.glob("*.whl"), None) if steps[0].code == 0 else None
-    steps.append(run("pip install", [str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)], folder,
-                     f"venv/bin/pip install {wheel.name if wheel else '?'}"))
+    if own_pip:
+        steps.append(run("fresh venv", [sys.executable, "-m", "venv", str(venv)], folder, "python3 -m venv venv"))
+        steps.append(run("pip install", [str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)], folder,
+                         f"venv/bin/pip install {wheel.name if wheel else '?'}"))
+    else:
+        steps.append(run("fresh venv", [sys.executable, "-m", "venv", "--without-pip", str(venv)], folder,
+                         "python3 -m venv --without-pip venv"))
+        steps.append(run("pip install", [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
+                                         "install", "--quiet", str(wheel)], folder,
+                         f"pip --python venv/bin/python install {wheel.name if wheel else '?'}"))
     return venv / "bin" / "factcheck", steps
 
 

@@ -493,14 +493,15 @@ def claim_checker(verdicts: list[Verdict] | None, sources: dict[str, Source],
     """What checks one claim file: against the verdicts and the sources, nothing else of the site."""
     value = (None if verdicts is None else tuple(verdicts), tuple(sorted(sources.items())))
     context = Same(memo.get("claim context", value, lambda _: value))  # the same object while equal: cheap keys
+    known = KnownFrom(sources)
 
     def check(doc: YamlDoc, problems: Problems) -> Claim | None:
-        return memo.get("claim", (Same(doc), context), functools.partial(_check_claim, doc, verdicts, sources),
-                        problems)
+        return memo.get("claim", (Same(doc), context),
+                        functools.partial(_check_claim, doc, verdicts, sources, known), problems)
     return check
 
 
-def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source],
+def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str, Source], known: KnownFrom,
                  problems: Problems) -> Claim | None:
     claim_id = Path(doc.path).stem
     if not SLUG.fullmatch(claim_id):
@@ -519,7 +520,7 @@ def _check_claim(doc: YamlDoc, verdicts: list[Verdict] | None, sources: dict[str
     appearances = _check_appearances(doc, d.get("appearances", []), len(d["evidence"]) + 1, d["claim_date"],
                                      sources, problems)
     if not appearances and "appearances" not in d:
-        _warn_no_appearance(doc, d["claimant"], claimants, sources, problems)
+        _warn_no_appearance(doc, d["claimant"], claimants, known, problems)
     comparisons = _check_comparisons(doc, d.get("comparisons", []), evidence, problems)
     _check_dates(doc, d, problems)
     _check_rating_has_evidence(doc, d["verdict"], verdicts, evidence, problems)
@@ -652,25 +653,45 @@ def _check_appearances(doc: YamlDoc, items: list, first_number: int, claim_date:
     return out
 
 
-def _warn_no_appearance(doc: YamlDoc, value: Any, claimants: tuple[Claimant, ...], sources: dict[str, Source],
+class KnownFrom:
+    """Which seed a claimant is known from: the first seed, by id, whose outlet the claimant's name, role
+    or affiliation names as a whole word, or whose label is the claimant's name.
+
+    Made once for the sources, so that each claimant costs a look per outlet, not per seed."""
+
+    def __init__(self, sources: dict[str, Source]):
+        self.outlets: dict[str, tuple[re.Pattern, Source]] = {}
+        self.labels: dict[str, Source] = {}
+        for source in sorted(sources.values(), key=lambda s: s.id):
+            outlet = source.outlet.casefold()
+            if outlet and outlet not in self.outlets:
+                self.outlets[outlet] = (re.compile(rf"(?<!\w){re.escape(outlet)}(?!\w)"), source)
+            self.labels.setdefault(source.label.casefold(), source)
+
+    def source_of(self, claimant: Claimant) -> Source | None:
+        words = f"{claimant.name} {claimant.role} {claimant.affiliation}".casefold()
+        found = [source for pattern, source in self.outlets.values() if pattern.search(words)]
+        if claimant.name.casefold() in self.labels:
+            found.append(self.labels[claimant.name.casefold()])
+        return min(found, key=lambda s: s.id, default=None)
+
+
+def _warn_no_appearance(doc: YamlDoc, value: Any, claimants: tuple[Claimant, ...], known: KnownFrom,
                         problems: Problems) -> None:
     """A claimant known from a seed (an outlet it names, or the seed itself) should say where the claim appeared."""
     items = _claimant_items(value)
     if len(items) != len(claimants):
         return  # a claimant has an error of its own
     for (path, _item), claimant in zip(items, claimants, strict=True):
-        words = f"{claimant.name} {claimant.role} {claimant.affiliation}".casefold()
-        for source in sorted(sources.values(), key=lambda s: s.id):
-            outlet = source.outlet.casefold()
-            if (outlet and re.search(rf"(?<!\w){re.escape(outlet)}(?!\w)", words)) \
-                    or claimant.name.casefold() == source.label.casefold():
-                line, col = doc.where(path + ("name",))
-                problems.add(doc.path, line, col,
-                             f"the claimant '{claimant.name}' is known from {source.outlet or source.label} "
-                             f"({source.path}), but the claim gives no 'appearances'",
-                             f"add 'appearances:' with '- source: {source.id}' and the words that make the claim as "
-                             "'quote:'; without it ClaimReview cannot say where the claim was made", severity="warning")
-                return
+        source = known.source_of(claimant)
+        if source is not None:
+            line, col = doc.where(path + ("name",))
+            problems.add(doc.path, line, col,
+                         f"the claimant '{claimant.name}' is known from {source.outlet or source.label} "
+                         f"({source.path}), but the claim gives no 'appearances'",
+                         f"add 'appearances:' with '- source: {source.id}' and the words that make the claim as "
+                         "'quote:'; without it ClaimReview cannot say where the claim was made", severity="warning")
+            return
 
 
 def _unknown_source(doc: YamlDoc, path: tuple, name: str, sources: dict[str, Source], problems: Problems) -> None:

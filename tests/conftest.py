@@ -125,6 +125,37 @@ def local_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium for all the browser tests of a test process (starting one costs a second of
+    processor time); use it through `browser`, or `closing_contexts` in a fixture of a wider scope."""
+    from browser import launch_chromium, sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        yield launched
+        launched.close()
+
+
+@contextlib.contextmanager
+def closing_contexts(chromium: Any) -> Iterator[Any]:
+    """The browser, with every context (and page) opened while this holds closed at its end."""
+    before = set(chromium.contexts)
+    try:
+        yield chromium
+    finally:
+        for context in chromium.contexts:
+            if context not in before:
+                context.close()
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[Any]:
+    """The test process's Chromium, for one test: what the test opens in it is closed after it."""
+    with closing_contexts(chromium) as opened:
+        yield opened
+
+
 # Fuzzing profiles: 200 inputs a test in `make test`, 50 in `make test-fast` (HYPOTHESIS_PROFILE=quick),
 # 10,000 with `make fuzz` (HYPOTHESIS_PROFILE=long).
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -136,3 +167,9 @@ settings.register_profile("quick", max_examples=50, deadline=None,
 settings.register_profile("long", max_examples=10_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow and browser tests first: `make test` spreads the tests over the processors, and a long
+    test started last would keep one of them busy after the others are done."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("browser") else 2)

@@ -14,8 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from browser import NODE_MODULES, launch_chromium, node_package_file, static_server, sync_playwright
-from conftest import PROJECT, run_cli
+from browser import NODE_MODULES, node_package_file, static_server
+from conftest import PROJECT, closing_contexts, run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -78,19 +78,15 @@ def bundle_matchers() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory):
+def site(tmp_path_factory: pytest.TempPathFactory, chromium):
     script = bundle_matchers()
     out = tmp_path_factory.mktemp("annotations") / "_site"
     result = run_cli("build", "--out", str(out), "--base-url", "http://127.0.0.1/", "--no-search")
     assert result.code == 0, result.err
     records = json.loads((out / "claims.json").read_text(encoding="utf-8"))["claims"]
-    with static_server(out) as url, sync_playwright() as pw:
-        browser = launch_chromium(pw)
+    with static_server(out) as url, closing_contexts(chromium) as browser:
         # The site's Content-Security-Policy allows only its own scripts; the test adds the matchers.
-        context = browser.new_context(bypass_csp=True)
-        yield url, context, script, records, out
-        context.close()
-        browser.close()
+        yield url, browser.new_context(bypass_csp=True), script, records, out
 
 
 def targets_by_source(records: list[dict]) -> dict[str, list[tuple[str, dict]]]:

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from browser import launch_chromium, node_package_file, require_java, static_server, sync_playwright
+from browser import node_package_file, require_java, static_server
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -39,35 +39,46 @@ def _axe(page, axe_source: str) -> list[dict]:
     return result["violations"]
 
 
+def _pages_of(site: Path, part: str) -> list[str]:
+    """The pages of one part of the axe test: those of one folder, or of none of PARTS' folders ("others")."""
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    if part == "others":
+        return [p for p in pages if not p.startswith(tuple(f"{folder}/" for folder in FOLDERS))]
+    return [p for p in pages if p.startswith(f"{part}/")]
+
+
+FOLDERS = ["claims", "sources", "claimants", "tags"]
+
+
+# Every page in light mode, the home page and the claim pages in dark mode too; in parts, so that
+# `make test` can run them on several processors at once.
+@pytest.mark.slow
 @pytest.mark.browser
-def test_every_page_has_no_axe_violations_in_light_and_dark_mode(local_site: Path) -> None:
+@pytest.mark.parametrize("scheme,part", [*(("light", part) for part in [*FOLDERS, "others"]),
+                                         ("dark", "claims"), ("dark", "home")])
+def test_every_page_has_no_axe_violations_in_light_and_dark_mode(local_site: Path, browser, scheme: str,
+                                                                  part: str) -> None:
     axe_source = node_package_file("axe-core/axe.min.js").read_text(encoding="utf-8")
-    pages = sorted(p.relative_to(local_site).as_posix() for p in local_site.rglob("*.html"))
+    pages = ["index.html"] if part == "home" else _pages_of(local_site, part)
+    assert pages
     found, outside = [], []
-    with static_server(local_site) as url, sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        for scheme in ("light", "dark"):
-            # axe is injected by the test, so the page's own CSP (script-src 'self') is bypassed here.
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme,
-                                          bypass_csp=True)
-            context.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) else None)
-            page = context.new_page()
-            for path in pages if scheme == "light" else [p for p in pages if p.startswith(("index", "claims/"))]:
-                page.goto(url + path)
-                for violation in _axe(page, axe_source):
-                    found.append(f"{scheme} {path}: {violation['id']} ({len(violation['nodes'])} nodes): "
-                                 f"{violation['help']}")
-            context.close()
-        browser.close()
+    with static_server(local_site) as url:
+        # axe is injected by the test, so the page's own CSP (script-src 'self') is bypassed here.
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme, bypass_csp=True)
+        context.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) else None)
+        page = context.new_page()
+        for path in pages:
+            page.goto(url + path)
+            for violation in _axe(page, axe_source):
+                found.append(f"{scheme} {path}: {violation['id']} ({len(violation['nodes'])} nodes): {violation['help']}")
     assert found == []
     assert outside == []
 
 
 @pytest.mark.browser
-def test_pages_fit_a_phone_and_a_tablet_without_sideways_scrolling(local_site: Path) -> None:
+def test_pages_fit_a_phone_and_a_tablet_without_sideways_scrolling(local_site: Path, browser) -> None:
     too_wide = []
-    with static_server(local_site) as url, sync_playwright() as pw:
-        browser = launch_chromium(pw)
+    with static_server(local_site) as url:
         for width in (390, 768):
             page = browser.new_page(viewport={"width": width, "height": 800})
             for path in ["", "claims/fartousi-quotations-reworded/", "sources/003_a0ba19a7bca5e600/",
@@ -77,5 +88,4 @@ def test_pages_fit_a_phone_and_a_tablet_without_sideways_scrolling(local_site: P
                 if scroll_width > width:
                     too_wide.append(f"{path or 'index'} at {width}px is {scroll_width}px wide")
             page.close()
-        browser.close()
     assert too_wide == []

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser import launch_chromium, static_server, sync_playwright
-from conftest import PROJECT
+from browser import static_server
+from conftest import PROJECT, closing_contexts
 
 from site_builder import pipeline
 
@@ -13,11 +13,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def served(local_site: Path):
-    with static_server(local_site) as url, sync_playwright() as pw:
-        browser = launch_chromium(pw)
+def served(local_site: Path, chromium):
+    with static_server(local_site) as url, closing_contexts(chromium) as browser:
         yield url, browser
-        browser.close()
 
 
 def test_search_finds_a_claim_by_a_word_of_its_text(served) -> None:

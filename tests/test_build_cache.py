@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import PROJECT, run_cli
 
 from site_builder import build_cache, pipeline, search
 
@@ -49,8 +49,8 @@ def rewrite(path: Path, old: str, new: str) -> None:
 
 @pytest.fixture
 def shards(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Shards of 4 claim pages, so that the embedded site's index has several."""
-    monkeypatch.setattr(search, "SHARD_PAGES", 4)
+    """Shards of 8 claim pages, so that the embedded site's index has several."""
+    monkeypatch.setattr(search, "SHARD_PAGES", 8)
 
 
 @pytest.mark.slow
@@ -69,6 +69,10 @@ def test_a_cached_build_equals_a_cold_one_after_each_of_a_sequence_of_edits(site
         lambda: rewrite(claims / "a-copy-of-a-claim.yaml", 'claim: "', 'claim: "Copied, '),
         lambda: (claims / "a-copy-of-a-claim.yaml").unlink(),  # ...and removed
         lambda: rewrite(site_root / "content" / "site.yaml", 'title: "', 'title: "The '),  # on every page
+        lambda: (shutil.copytree(PROJECT / "templates", site_root / "templates"),  # the site's own templates...
+                 rewrite(site_root / "templates" / "claim.html", "</article>", "</article><p>Checked twice.</p>")),
+        lambda: rewrite(site_root / "templates" / "claim.html", "Checked twice.", "Checked again."),
+        lambda: shutil.rmtree(site_root / "templates"),  # ...and the built-in ones again
         lambda: rewrite(claim, "summary: >-\n  Reviewed again.\n", "summary: >-\n"),  # back to the first text...
         lambda: rewrite(site_root / "content" / "site.yaml", 'title: "The ', 'title: "'),
     ]
@@ -79,6 +83,7 @@ def test_a_cached_build_equals_a_cold_one_after_each_of_a_sequence_of_edits(site
     assert after == first  # ...the first site again
 
 
+@pytest.mark.slow
 def test_an_edited_claim_reindexes_only_its_own_shard(site_root: Path, tmp_path: Path, shards: None,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "cache"
@@ -96,6 +101,7 @@ def test_an_edited_claim_reindexes_only_its_own_shard(site_root: Path, tmp_path:
     assert cached == build(site_root, tmp_path / "cold", None)
 
 
+@pytest.mark.slow  # three builds with search each
 @pytest.mark.parametrize("damage", ["flip a byte", "cut short", "another version", "empty"])
 def test_a_damaged_or_foreign_cache_is_not_used(site_root: Path, tmp_path: Path, damage: str,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:

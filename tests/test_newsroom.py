@@ -25,7 +25,7 @@ import walkthrough
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`factcheck` from a wheel of this repository, installed into a fresh virtual environment."""
-    factcheck, steps = walkthrough.install(tmp_path_factory.mktemp("install"))
+    factcheck, steps = walkthrough.install(tmp_path_factory.mktemp("install"), own_pip=False)
     for step in steps:
         assert step.code == 0, f"{step.command}: {step.err or step.out}"
     return factcheck

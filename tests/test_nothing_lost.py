@@ -87,6 +87,7 @@ def _build(root: Path, out: Path, *extra: str) -> subprocess.Popen:
                              "--out", str(out), *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_concurrent_builds_into_one_folder_take_turns_and_publish_whole_sites(site_root: Path,
                                                                                tmp_path: Path) -> None:
     reference = tmp_path / "reference"
@@ -109,6 +110,7 @@ def test_concurrent_builds_into_one_folder_take_turns_and_publish_whole_sites(si
     print(f"{runs} rounds of 4 concurrent builds: all exit 0 with the whole site; builds that waited: {outcomes}")
 
 
+@pytest.mark.slow
 def test_a_build_waits_while_another_holds_the_folder_and_leaves_its_work_alone(site_root: Path,
                                                                                  tmp_path: Path) -> None:
     out = tmp_path / "out"

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import launch_chromium, static_server, sync_playwright
-from conftest import PROJECT, run_cli
+from browser import static_server
+from conftest import PROJECT, closing_contexts, run_cli
 from PIL import Image, ImageChops, ImageDraw
 
 from site_builder import pipeline, share, urls
@@ -168,15 +168,13 @@ SCREENS = [(390, 844), (1280, 800)]
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):
+def served(tmp_path_factory: pytest.TempPathFactory, chromium):
     """The site built for the address it is served at, so that og:image's absolute URL can be fetched."""
     out = tmp_path_factory.mktemp("reader") / "_site"
-    with static_server(out) as url, sync_playwright() as pw:
+    with static_server(out) as url, closing_contexts(chromium) as browser:
         result = run_cli("build", "--out", str(out), "--base-url", url)
         assert result.code == 0, result.err
-        browser = launch_chromium(pw)
         yield url, browser
-        browser.close()
 
 
 @pytest.mark.browser

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from browser import launch_chromium, static_server, sync_playwright
+from browser import static_server
 from conftest import PROJECT
 
 from site_builder import pipeline, search
@@ -58,20 +58,17 @@ def bundles_of(page, url: str) -> list[str]:
     return [urlsplit(urljoin(url + "search/", bundle)).path for bundle in bundles]
 
 
-def test_shards_find_the_same_pages_as_one_index(sites: tuple[Path, Path]) -> None:
+def test_shards_find_the_same_pages_as_one_index(sites: tuple[Path, Path], browser) -> None:
     one, sharded = sites
     asked = queries()
     found = {}
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        for name, site in (("one", one), ("sharded", sharded)):
-            with static_server(site) as url:
-                page = browser.new_page()
-                bundles = bundles_of(page, url)
-                found[name] = page.evaluate(SEARCH_ALL, [bundles, asked])
-                found[name + " bundles"] = bundles
-                page.close()
-        browser.close()
+    for name, site in (("one", one), ("sharded", sharded)):
+        with static_server(site) as url:
+            page = browser.new_page()
+            bundles = bundles_of(page, url)
+            found[name] = page.evaluate(SEARCH_ALL, [bundles, asked])
+            found[name + " bundles"] = bundles
+            page.close()
     shards = len(list(sharded.glob("pagefind/*/pagefind-entry.json")))
     assert len(found["one bundles"]) == 1 and len(found["sharded bundles"]) == shards > 1
     # Pagefind answers a word it does not have with the longest beginning of it that it has (its
@@ -86,22 +83,19 @@ def test_shards_find_the_same_pages_as_one_index(sites: tuple[Path, Path]) -> No
     assert any(len(found["one"][q]) > 1 for q in asked)  # pages of several shards merged in one answer
 
 
-def test_the_search_page_shows_results_from_every_shard(sites: tuple[Path, Path]) -> None:
+def test_the_search_page_shows_results_from_every_shard(sites: tuple[Path, Path], browser) -> None:
     _, sharded = sites
     count = len(list(sharded.glob("pagefind/*/pagefind-entry.json")))
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        with static_server(sharded) as url:
-            page = browser.new_page()
-            asked = queries()
-            answers = page.evaluate(SEARCH_ALL, [bundles_of(page, url), asked])
-            # A query whose pages are in several shards, and few enough for the page's 20 results.
-            query, everywhere = next((q, found) for q, found in answers.items() if 1 < len(found) <= 20 and len(
-                {search.shard_of(u.lstrip("/") + "index.html", count) for u in found}) > 1)
-            page.goto(url + "search/?q=" + query)
-            page.wait_for_selector("[data-search-results] .claim-card-title a", timeout=15_000)
-            links = page.locator("[data-search-results] .claim-card-title a").evaluate_all(
-                "(a) => a.map((e) => e.href)")
-            page.close()
-        browser.close()
+    with static_server(sharded) as url:
+        page = browser.new_page()
+        asked = queries()
+        answers = page.evaluate(SEARCH_ALL, [bundles_of(page, url), asked])
+        # A query whose pages are in several shards, and few enough for the page's 20 results.
+        query, everywhere = next((q, found) for q, found in answers.items() if 1 < len(found) <= 20 and len(
+            {search.shard_of(u.lstrip("/") + "index.html", count) for u in found}) > 1)
+        page.goto(url + "search/?q=" + query)
+        page.wait_for_selector("[data-search-results] .claim-card-title a", timeout=15_000)
+        links = page.locator("[data-search-results] .claim-card-title a").evaluate_all(
+            "(a) => a.map((e) => e.href)")
+        page.close()
     assert sorted(links) == sorted(url + u.lstrip("/") for u in everywhere)

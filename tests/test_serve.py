@@ -96,6 +96,7 @@ def test_an_edited_claim_is_served_at_its_url(server: PreviewServer, site_root: 
     assert f'<script src="/livereload.js" data-epoch="{server.epoch}" defer></script>'.encode() in body
 
 
+@pytest.mark.slow
 def test_a_save_reloads_the_pages_it_changed_and_only_those(server: PreviewServer, site_root: Path) -> None:
     import threading
 
@@ -302,6 +303,7 @@ def test_an_unexpected_exception_is_shown_and_the_server_carries_on(server: Prev
     assert b"Y, " in fetch(server, f"/claims/{CLAIM}/")[2]
 
 
+@pytest.mark.slow
 def test_a_burst_of_saves_makes_one_rebuild(site_root: Path) -> None:
     console = io.StringIO()
     running = PreviewServer(site_root, "127.0.0.1", 0, debounce=0.5, out=console)
@@ -369,6 +371,7 @@ def assert_same_as_full_build(root: Path, server: PreviewServer, after: str) -> 
     assert differ == [], after
 
 
+@pytest.mark.slow
 def test_incremental_rebuilds_equal_a_full_build_after_every_edit(server: PreviewServer, site_root: Path) -> None:
     claims = site_root / "content" / "claims"
     assert_same_as_full_build(site_root, server, "the first build")
@@ -477,54 +480,40 @@ def test_the_builder_alone_matches_check_and_render_problems_included(site_root:
 # --- a real browser -------------------------------------------------------------------------
 
 @pytest.mark.browser
-def test_the_browser_reloads_by_itself_and_shows_errors(server: PreviewServer, site_root: Path) -> None:
-    from browser import launch_chromium, sync_playwright
+def test_the_browser_reloads_by_itself_and_shows_errors(server: PreviewServer, site_root: Path, browser) -> None:
+    page = browser.new_page()
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text) if m.type in ("error", "warning") else None)
+    page.goto(server.base_url + f"claims/{CLAIM}/", wait_until="load")
+    assert page.locator("#livereload-overlay").count() == 0
 
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page()
-            messages: list[str] = []
-            page.on("console", lambda m: messages.append(m.text) if m.type in ("error", "warning") else None)
-            page.goto(server.base_url + f"claims/{CLAIM}/", wait_until="load")
-            assert page.locator("#livereload-overlay").count() == 0
+    with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
+        rewrite(claim_file(site_root), 'name: "', 'name: "Seen in the browser, ')
+    page.get_by_text("Seen in the browser", exact=False).first.wait_for(timeout=TIMEOUT * 1000)
 
-            with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
-                rewrite(claim_file(site_root), 'name: "', 'name: "Seen in the browser, ')
-            page.get_by_text("Seen in the browser", exact=False).first.wait_for(timeout=TIMEOUT * 1000)
+    with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
+        rewrite(claim_file(site_root), "claim_date: 2024-12-02", "claim_date: 2024-12-02\n  bad: [")
+    panel = page.locator("#livereload-overlay")
+    panel.wait_for(state="visible", timeout=TIMEOUT * 1000)
+    assert f"content/claims/{CLAIM}.yaml:" in panel.inner_text()
+    assert panel.evaluate("e => getComputedStyle(e).position") == "fixed"  # /livereload.css applied
 
-            with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
-                rewrite(claim_file(site_root), "claim_date: 2024-12-02", "claim_date: 2024-12-02\n  bad: [")
-            panel = page.locator("#livereload-overlay")
-            panel.wait_for(state="visible", timeout=TIMEOUT * 1000)
-            assert f"content/claims/{CLAIM}.yaml:" in panel.inner_text()
-            assert panel.evaluate("e => getComputedStyle(e).position") == "fixed"  # /livereload.css applied
-
-            with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
-                rewrite(claim_file(site_root), "claim_date: 2024-12-02\n  bad: [", "claim_date: 2024-12-02")
-            assert page.locator("#livereload-overlay").count() == 0
-            assert not [m for m in messages if "Content Security Policy" in m or "Refused" in m]
-        finally:
-            browser.close()
+    with page.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
+        rewrite(claim_file(site_root), "claim_date: 2024-12-02\n  bad: [", "claim_date: 2024-12-02")
+    assert page.locator("#livereload-overlay").count() == 0
+    assert not [m for m in messages if "Content Security Policy" in m or "Refused" in m]
 
 
 @pytest.mark.browser
-def test_a_page_the_save_did_not_change_stays_as_it_is(server: PreviewServer, site_root: Path) -> None:
-    from browser import launch_chromium, sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            edited, other = browser.new_page(), browser.new_page()
-            edited.goto(server.base_url + f"claims/{CLAIM}/", wait_until="load")
-            other.goto(server.base_url + f"claims/{OTHER}/", wait_until="load")
-            other.evaluate("window.stillTheSamePage = true")  # gone if the page reloads
-            with edited.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
-                rewrite(claim_file(site_root), 'name: "', 'name: "Only this page reloads, ')
-            edited.get_by_text("Only this page reloads", exact=False).first.wait_for(timeout=TIMEOUT * 1000)
-            while server.state.early:  # and the build after it is done too
-                server.wait_for_epoch(server.epoch, TIMEOUT)
-            time.sleep(0.5)  # time enough for a reload to start, were there one
-            assert other.evaluate("window.stillTheSamePage === true")
-        finally:
-            browser.close()
+def test_a_page_the_save_did_not_change_stays_as_it_is(server: PreviewServer, site_root: Path, browser) -> None:
+    edited, other = browser.new_page(), browser.new_page()
+    edited.goto(server.base_url + f"claims/{CLAIM}/", wait_until="load")
+    other.goto(server.base_url + f"claims/{OTHER}/", wait_until="load")
+    other.evaluate("window.stillTheSamePage = true")  # gone if the page reloads
+    with edited.expect_navigation(wait_until="load", timeout=TIMEOUT * 1000):
+        rewrite(claim_file(site_root), 'name: "', 'name: "Only this page reloads, ')
+    edited.get_by_text("Only this page reloads", exact=False).first.wait_for(timeout=TIMEOUT * 1000)
+    while server.state.early:  # and the build after it is done too
+        server.wait_for_epoch(server.epoch, TIMEOUT)
+    time.sleep(0.5)  # time enough for a reload to start, were there one
+    assert other.evaluate("window.stillTheSamePage === true")
