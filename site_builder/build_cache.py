@@ -28,6 +28,7 @@ RECORD = "last-build.json"
 MEMO = "memo.pickle"
 SHARDS = "search"  # the search index's shards, by the digest of their pages
 SHARE_IMAGES = "share-images"  # the claims' share cards (share.py)
+PAGES = "pages"  # the pages of the last good build, by the digest of their bytes (page_store.py)
 CODE_DIR = Path(__file__).resolve().parent
 FORMAT = 1
 LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pyyaml", "jsonschema", "fastjsonschema", "rapidfuzz", "pagefind",

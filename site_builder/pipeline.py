@@ -15,6 +15,7 @@ from .inputs import Theme
 from .load import YamlDoc, load_site
 from .memo import NO_MEMO, Memo, NoMemo, Same, load_memo, save_memo
 from .model import Claim, Model
+from .page_store import PageStore
 from .render import OutputFile, TemplateFailed, render_site, stream_site
 from .search import SearchIndexFailed, index_site, is_searchable, page_digest
 from .structured import lint_claim_review
@@ -162,11 +163,13 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
         return checked
     language = checked.model.site.language
     shards = None if cache is None else cache / build_cache.SHARDS
+    store = None if cache is None else PageStore(cache / build_cache.PAGES)
     try:
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
         # Files are written as they come, while the workers render the next ones.
         files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1,
-                            image_cache=None if cache is None else cache / build_cache.SHARE_IMAGES, memo=memo)
+                            image_cache=None if cache is None else cache / build_cache.SHARE_IMAGES, memo=memo,
+                            store=store)
         digests: dict[str, bytes] = {}  # of the searchable pages, for the keys of the search index's shards
         write_site(_noting(files, digests) if shards is not None else files, out,
                    finish=(lambda tree: index_site(tree, language, shards, version, digests)) if search else None)
@@ -181,24 +184,27 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
                              "the site in the output folder was left as it was")
         checked.model = None
         return checked
-    if cache is not None and isinstance(memo, Memo):
-        _keep(cache, memo, version, out, digest, checked.problems)
+    if cache is not None and isinstance(memo, Memo) and store is not None:
+        _keep(cache, memo, store, version, out, digest, checked.problems)
     return checked
 
 
 def _noting(files: Iterable[OutputFile], digests: dict[str, bytes]) -> Iterator[OutputFile]:
     for file in files:
         if is_searchable(file.path):
-            digests[file.path] = page_digest(file.data)
+            # A stored page's name is the digest of its bytes.
+            digests[file.path] = bytes.fromhex(os.path.basename(file.stored)) if file.stored else page_digest(file.data)
         yield file
 
 
-def _keep(cache: Path, memo: Memo, version: str, out: Path, digest: str | None, problems: Problems) -> None:
+def _keep(cache: Path, memo: Memo, store: PageStore, version: str, out: Path, digest: str | None,
+          problems: Problems) -> None:
     """Save the cache of a good build; a cache that cannot be written only costs the next build time."""
     try:
         # A seed's index is large and quick to make again: kept, it would be read by every build.
         save_memo(memo, cache / build_cache.MEMO, version, leave=("index",))
     except OSError:
         return
+    store.keep(out)
     if digest:  # None: an input only a full build may judge (a link, a special file)
         build_cache.remember(cache, Path(out), digest, problems)

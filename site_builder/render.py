@@ -14,7 +14,6 @@ import itertools
 import json
 import multiprocessing
 import traceback
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +32,14 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
-from . import search, urls
+from . import page_store, search, urls
 from .anchor import SELECTOR_CONTEXT, Anchor, ResidueSpan, compare_wordings, residue_spans, text_fragment
 from .errors import Problems
 from .inputs import EVENTS_FILE, Theme
 from .markdown import render_inline, render_markdown
 from .memo import NO_MEMO, Hashed, NoMemo, Same
 from .model import Appearance, Claim, Claimant, ContentPage, Event, Excerpt, Model, Source, Verdict
+from .page_store import PageStore, Ref
 from .plan import Page, site_plan
 from .share import cached, claim_image, claimant_line, site_image
 from .structured import cited_sources, claim_record, claim_review, data_feed, first_appearance, known
@@ -54,6 +54,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 class OutputFile:
     path: str  # relative to the output folder, forward slashes
     data: bytes
+    stored: str = ""  # or, in place of `data`, a file of the build cache's page store (page_store.py) with the bytes
 
 
 @dataclass(frozen=True)
@@ -704,7 +705,11 @@ def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> I
     job is done, so that they can be written while the workers render the next ones.
     """
     global _job
-    if workers <= 1 or len(pages) < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+    # A few pages are worth the workers when they are whole-site pages of a large site (after one claim is
+    # edited, the timeline, the evidence matrix and the JSON of 10,000 claims take seconds each).
+    enough = len(pages) >= PARALLEL_MIN_PAGES or (
+        len(renderer.model.claims) >= PARALLEL_MIN_PAGES and sum(page.whole_site for page in pages) > 1)
+    if workers <= 1 or not enough or "fork" not in multiprocessing.get_all_start_methods():
         yield from (render_page(renderer, page) for page in pages)
         return
     rest = [i for i, page in enumerate(pages) if not page.whole_site]
@@ -737,40 +742,49 @@ def templates_key(theme: Theme) -> tuple:
     return theme, tuple(files)
 
 
-def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,
-                workers: int = 1, image_cache: Path | None = None, memo: NoMemo = NO_MEMO) -> Iterator[OutputFile]:
-    """Every file of the site's plan (plan.py): the ones the memo keeps first, then the others as
-    they are rendered.
+def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme, workers: int = 1,
+                image_cache: Path | None = None, memo: NoMemo = NO_MEMO,
+                store: PageStore | None = None) -> Iterator[OutputFile]:
+    """Every file of the site's plan (plan.py): those the page store keeps from the last build first,
+    then the others as they are rendered.
 
-    A page is kept by its path and key in the plan, with what every page shows and the templates' text,
-    compressed (HTML shrinks to a sixth): the memo holds every page of the site, and the build
-    cache reads and writes it whole.
+    With a store, the memo keeps each page's digest by its path and key in the plan, with what every
+    page shows and the templates' text: a page whose key is the same as in the last build is taken
+    from the store (as a file to link, `OutputFile.stored`) when the store has its bytes whole.
     """
     renderer = Renderer(model, anchors, theme, env=make_environment(theme, memo), image_cache=image_cache)
     plan = site_plan(model, renderer.assets)
-    shared = (plan.shared, templates_key(theme))
-    same = Same(memo.get("page shared", shared, lambda _: shared))  # the same object while equal: cheap keys
-    # The plan's keys tell a page from its last version; two pages can share one (two claimants of one claim).
-    keys = {page.path: Hashed((same, page.path, page.key)) for page in plan.pages}
-    kept = {page.path for page in plan.pages if memo.has("page", keys[page.path])}
-    missing = tuple(page for page in plan.pages if page.path not in kept)
-    for page in plan.pages:
-        if page.path in kept:
-            yield OutputFile(page.path, zlib.decompress(memo.get("page", keys[page.path], _never)))
+    stored: dict[str, str] = {}  # output path -> the file of the store with its bytes
+    keys: dict[str, Hashed] = {}
+    if store is not None:
+        shared = (plan.shared, templates_key(theme))
+        same = Same(memo.get("page shared", shared, lambda _: shared))  # the same object while equal: cheap keys
+        # The plan's keys tell a page from its last version; two pages can share one (two claimants of one claim).
+        keys = {page.path: Hashed((same, page.path, page.key)) for page in plan.pages}
+        for page in plan.pages:
+            if memo.has("page", keys[page.path]):
+                found = store.find(memo.get("page", keys[page.path], _never))
+                if found is not None:
+                    stored[page.path] = found
+    for path, found in stored.items():
+        yield OutputFile(path, b"", stored=found)
+    missing = tuple(page for page in plan.pages if page.path not in stored)
     if missing:
         renderer.prepare()  # before the workers fork
         for file in render_pages(renderer, missing, workers):
-            if memo is not NO_MEMO:  # compressed only to be kept
-                memo.get("page", keys[file.path], functools.partial(_compressed, file.data))
+            if store is not None:
+                made = page_store.ref(file.data)
+                memo.get("page", keys[file.path], functools.partial(_given, made))
+                store.add(made, file.path)
             yield file
 
 
-def _compressed(data: bytes, _: Problems) -> bytes:
-    return zlib.compress(data, 1)
+def _given(value: Ref, _: Problems) -> Ref:
+    return value
 
 
-def _never(_: Problems) -> bytes:
-    raise AssertionError("a page the memo was found to keep")
+def _never(_: Problems) -> Any:
+    raise AssertionError("an entry the memo was found to keep")
 
 
 def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,

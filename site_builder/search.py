@@ -41,7 +41,7 @@ import zlib
 from pathlib import Path
 from typing import IO
 
-from . import urls
+from . import page_store, urls
 from .memo import load_kept, save_kept
 
 SEARCHABLE = "claims"  # the folder of the pages that are searchable
@@ -122,8 +122,9 @@ def _shard_key(paths: list[str], digests: dict[str, bytes], language: str, versi
 
 
 def page_digest(data: bytes) -> bytes:
-    """What a searchable page's bytes are, for the key of its shard."""
-    return hashlib.blake2b(data, digest_size=20).digest()
+    """What a searchable page's bytes are, for the key of its shard: the digest that names the page in
+    the page store (page_store.ref)."""
+    return bytes.fromhex(page_store.ref(data).digest)
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -17,6 +17,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import itertools
 import os
 import shutil
 import time
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .page_store import place
 from .render import OutputFile
 
 _RENAME_EXCHANGE = 2
@@ -137,7 +139,8 @@ def write_site(files: Iterable[OutputFile], out: Path, finish: Callable[[Path], 
     fresh = out.parent / f".{out.name}.building-{os.getpid()}"
     fresh.mkdir()
     try:
-        _write_files([*files, OutputFile(MARKER, MARKER_TEXT)], str(fresh))
+        # As they come: the files are written while the workers render the next ones, and never all held at once.
+        _write_files(itertools.chain(files, [OutputFile(MARKER, MARKER_TEXT)]), str(fresh))
         if finish:
             finish(fresh)
         _swap_in(fresh, out)
@@ -152,8 +155,11 @@ def _write_files(files: Iterable[OutputFile], folder: str) -> None:
         if parent not in made:
             os.makedirs(os.path.join(folder, parent), exist_ok=True)
             made.add(parent)
-        with open(os.path.join(folder, f.path), "wb") as out:
-            out.write(f.data)
+        if f.stored:
+            place(f.stored, os.path.join(folder, f.path))
+        else:
+            with open(os.path.join(folder, f.path), "wb") as out:
+                out.write(f.data)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -155,3 +155,17 @@ def test_the_cache_folder_is_chosen_and_no_cache_builds_cold(site_root: Path, tm
     run = run_cli("build", "--root", str(site_root), "--out", str(out), "--no-search")
     assert run.code == 0, run.err
     assert (site_root / build_cache.DEFAULT_FOLDER / build_cache.MEMO).is_file()
+
+
+def test_a_page_changed_in_the_published_site_is_rendered_again_not_copied(site_root: Path, tmp_path: Path) -> None:
+    # The cache keeps the published pages by hard link: a page changed in place in the published site
+    # changes the cache's copy too, and the next build must notice and render it again.
+    cache = tmp_path / "cache"
+    build(site_root, tmp_path / "first", cache)
+    page = tmp_path / "first" / "claims" / CLAIM / "index.html"
+    with open(page, "r+b") as file:  # in place, as an editor that keeps the file's identity would
+        file.write(b"<!-- changed by hand -->")
+    other = sorted(p for p in (site_root / "content" / "claims").glob("*.yaml") if p.stem != CLAIM)[0]
+    rewrite(other, "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    cached = assert_same_as_cold(site_root, tmp_path, cache)
+    assert b"changed by hand" not in cached[f"claims/{CLAIM}/index.html"]
