@@ -16,7 +16,7 @@ from conftest import PROJECT, run_cli
 from site_builder.search import incomplete, index_shards, shard_count, shard_of
 
 KILLS = 16
-AIMED_KILLS = 5  # of each kind: during indexing, right after the swap
+AIMED_KILLS = 4  # of each kind: during indexing, right after the swap
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
