@@ -78,11 +78,9 @@ def bundle_matchers() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, chromium):
+def site(local_site: Path, chromium):
     script = bundle_matchers()
-    out = tmp_path_factory.mktemp("annotations") / "_site"
-    result = run_cli("build", "--out", str(out), "--base-url", "http://127.0.0.1/", "--no-search")
-    assert result.code == 0, result.err
+    out = local_site  # the embedded site, built for the root of a local server
     records = json.loads((out / "claims.json").read_text(encoding="utf-8"))["claims"]
     with static_server(out) as url, closing_contexts(chromium) as browser:
         # The site's Content-Security-Policy allows only its own scripts; the test adds the matchers.
