@@ -170,7 +170,8 @@ def cmd_build(args: argparse.Namespace, invocation: Invocation) -> int:
     out = args.out or root / "_site"
     try:
         checked = pipeline.build(root, out, args.base_url, search=not args.no_search, cache=_cache(args),
-                                 waiting=lambda: print(f"waiting: another build is writing to {out}", file=sys.stderr))
+                                 waiting=lambda: print(f"waiting: another build is writing to {out} or to the build cache",
+                                                       file=sys.stderr))
     except OutputRefused as exc:
         print(f"{' '.join(invocation.program)}: error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USAGE

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -125,7 +126,14 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     theme = Theme.for_root(root)
     check_output(root, Path(out), [*inputs.folders(root), build_cache.CODE_DIR])
     try:
-        with output_lock(Path(out), waiting):
+        with output_lock(Path(out), waiting), ExitStack() as locks:
+            # Builds that share a cache folder (two output folders, or two roots with one --cache-dir) take
+            # turns: each removes from the cache's page store what its own site does not use.
+            if cache is not None:
+                try:
+                    locks.enter_context(output_lock(cache, waiting))
+                except OSError:
+                    cache = None  # a cache folder that cannot be locked cannot be written either: build cold
             remove_leftovers(Path(out))
             return _build_locked(root, Path(out), theme, base_url, search, cache)
     except OSError as exc:

@@ -169,3 +169,12 @@ def test_a_page_changed_in_the_published_site_is_rendered_again_not_copied(site_
     rewrite(other, "summary: >-\n", "summary: >-\n  Reviewed again.\n")
     cached = assert_same_as_cold(site_root, tmp_path, cache)
     assert b"changed by hand" not in cached[f"claims/{CLAIM}/index.html"]
+
+
+def test_a_cache_folder_that_cannot_be_written_only_makes_the_build_cold(site_root: Path, tmp_path: Path) -> None:
+    cold = tmp_path / "cold"
+    assert run_cli("build", "--root", str(site_root), "--out", str(cold), "--no-cache").code == 0
+    out = tmp_path / "out"
+    run = run_cli("build", "--root", str(site_root), "--out", str(out), "--cache-dir", "/proc/no-cache-here")
+    assert run.code == 0, run.err
+    assert tree(out) == tree(cold)

@@ -110,6 +110,25 @@ def test_concurrent_builds_into_one_folder_take_turns_and_publish_whole_sites(si
     print(f"{runs} rounds of 4 concurrent builds: all exit 0 with the whole site; builds that waited: {outcomes}")
 
 
+
+@pytest.mark.slow
+def test_builds_sharing_a_cache_folder_take_turns(site_root: Path, tmp_path: Path) -> None:
+    # Each build removes from the cache's page store what its own site does not use: a build of another
+    # output folder (or another root given the same --cache-dir) must not do so while this one links pages.
+    cache = tmp_path / "shared-cache"
+    first = tmp_path / "first"
+    assert run_cli("build", "--root", str(site_root), "--out", str(first), "--cache-dir", str(cache)).code == 0
+    with output_lock(cache):  # as a build of another folder with this cache holds it
+        waiting = _build(site_root, tmp_path / "second", "--cache-dir", str(cache))
+        time.sleep(1.5)
+        assert waiting.poll() is None, "the build did not wait for the build that holds the cache"
+    assert waiting.wait(timeout=300) == 0
+    assert "or to the build cache" in waiting.stderr.read()
+    waiting.stdout.close()
+    waiting.stderr.close()
+    assert tree(tmp_path / "second") == tree(first)
+
+
 @pytest.mark.slow
 def test_a_build_waits_while_another_holds_the_folder_and_leaves_its_work_alone(site_root: Path,
                                                                                  tmp_path: Path) -> None:
