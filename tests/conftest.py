@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,22 +108,40 @@ def site_root(tmp_path: Path) -> Path:
     return copy_site(tmp_path)
 
 
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder that `make` fills once for the whole run, however many test processes (pytest-xdist's
+    workers) ask for it: the first makes it while the others wait. For what tests only read."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    folder = shared / f"once-{name}"
+    with open(shared / f"once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / f"once-{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (shared / f"once-{name}.done").touch()
+    return folder
+
+
+def _build_into(*options: str) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        result = run_cli("build", "--out", str(folder / "_site"), *options)
+        assert result.code == 0, result.err
+    return make
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded site, built once for the tests that only read it."""
-    out = tmp_path_factory.mktemp("built") / "_site"
-    result = run_cli("build", "--out", str(out))
-    assert result.code == 0, result.err
-    return out
+    return made_once(tmp_path_factory, "built", _build_into()) / "_site"
 
 
 @pytest.fixture(scope="session")
 def local_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded site built for the root of a local server (so 404.html's links resolve), built once."""
-    out = tmp_path_factory.mktemp("local") / "_site"
-    result = run_cli("build", "--out", str(out), "--base-url", "http://127.0.0.1/")
-    assert result.code == 0, result.err
-    return out
+    return made_once(tmp_path_factory, "local", _build_into("--base-url", "http://127.0.0.1/")) / "_site"
 
 
 @pytest.fixture(scope="session")

@@ -16,19 +16,22 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, made_once, run_cli
 
 sys.path.insert(0, str(PROJECT / "bench"))
 import walkthrough
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`factcheck` from a wheel of this repository, installed into a fresh virtual environment."""
-    factcheck, steps = walkthrough.install(tmp_path_factory.mktemp("install"), own_pip=False)
+def _install(folder: Path) -> None:
+    _factcheck, steps = walkthrough.install(folder, own_pip=False)
     for step in steps:
         assert step.code == 0, f"{step.command}: {step.err or step.out}"
-    return factcheck
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`factcheck` from a wheel of this repository, installed into a fresh virtual environment, once a run."""
+    return made_once(tmp_path_factory, "installed", _install) / "venv" / "bin" / "factcheck"
 
 
 @pytest.mark.slow  # installs the package into a fresh environment
