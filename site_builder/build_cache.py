@@ -19,7 +19,7 @@ from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
-from . import inputs
+from . import inputs, write
 from .errors import Problem, Problems
 from .load import MAX_PAGE_BYTES, MAX_SEED_BYTES, MAX_YAML_BYTES
 
@@ -29,6 +29,11 @@ MEMO = "memo.pickle"
 SHARDS = "search"  # the search index's shards, by the digest of their pages
 SHARE_IMAGES = "share-images"  # the claims' share cards (share.py)
 PAGES = "pages"  # the pages of the last good build, by the digest of their bytes (page_store.py)
+# The Cache Directory Tagging standard's tag (https://bford.info/cachedir/): backup tools skip the folder,
+# and a build cleans only a folder that has it (or the default one, which older versions made without it).
+TAG = "CACHEDIR.TAG"
+TAG_TEXT = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
+            b"# The build cache of build.py (site_builder): it may be deleted, and is made again.\n")
 CODE_DIR = Path(__file__).resolve().parent
 FORMAT = 1
 LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pyyaml", "jsonschema", "fastjsonschema", "rapidfuzz", "pagefind",
@@ -122,6 +127,23 @@ def _output_state(out: Path) -> dict[str, list[int]]:
         info = entry.stat(follow_symlinks=False)
         state[name] = [info.st_size, info.st_mtime_ns]
     return state
+
+
+def check_folder(root: Path, cache: Path, out: Path) -> None:
+    """Refuse a cache folder whose cleaning (the page store's, the search shards', the share cards') would
+    delete files no build made: the root, a folder the build reads or writes, or a folder of other files."""
+    default = Path(os.path.realpath(Path(root) / DEFAULT_FOLDER)) == Path(os.path.realpath(cache))
+    write.check_folder(root, cache, [*((f, "which the build reads") for f in [*inputs.folders(root), CODE_DIR]),
+                                     (Path(out), "the output folder")],
+                       None if default else TAG, "--cache-dir", str(DEFAULT_FOLDER),
+                       "the build would delete files in it", "the build would delete files in it")
+
+
+def tag(cache: Path) -> None:
+    """Mark `cache` as a build cache (TAG): made before the build writes anything there."""
+    cache.mkdir(parents=True, exist_ok=True)
+    if not (cache / TAG).is_file():
+        (cache / TAG).write_bytes(TAG_TEXT)
 
 
 def folder(root: Path, given: Path | None = None) -> Path:

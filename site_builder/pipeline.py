@@ -125,6 +125,8 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
     root = Path(root)
     theme = Theme.for_root(root)
     check_output(root, Path(out), [*inputs.folders(root), build_cache.CODE_DIR])
+    if cache is not None:
+        build_cache.check_folder(root, cache, Path(out))
     try:
         with output_lock(Path(out), waiting), ExitStack() as locks:
             # Builds that share a cache folder (two output folders, or two roots with one --cache-dir) take
@@ -132,6 +134,7 @@ def build(root: Path, out: Path, base_url: str | None = None, search: bool = Tru
             if cache is not None:
                 try:
                     locks.enter_context(output_lock(cache, waiting))
+                    build_cache.tag(cache)
                 except OSError:
                     cache = None  # a cache folder that cannot be locked cannot be written either: build cold
             remove_leftovers(Path(out))

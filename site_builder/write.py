@@ -52,30 +52,39 @@ def check_output(root: Path, out: Path, reads: Iterable[Path]) -> None:
 
     `reads` are the folders the build reads (content, seeds, templates, static, the code).
     """
-    out = Path(os.path.abspath(out))
-    if out.is_symlink():
-        raise OutputRefused(out, "is a symbolic link", "give the folder it points to, or another folder, with --out")
-    real = Path(os.path.realpath(out))
+    check_folder(root, out, [(folder, "which the build reads") for folder in reads], MARKER, "--out", "_site",
+                 "replacing it would delete it", "the build would replace content/ and seeds/")
+
+
+def check_folder(root: Path, given: Path, others: list[tuple[Path, str]], marker: str | None, option: str,
+                 example: str, harm: str, root_harm: str) -> None:
+    """Refuse a folder that a build replaces or cleans (the output folder, the build cache's folder) where
+    that would delete files no build of ours made: the root, or a folder of `others` ((folder, what it
+    is)), or one holding or inside them, or a folder of someone else's files (without `marker`, when
+    a marker is asked for). `option` names the option that gives the folder; `example`, a good one."""
+    given = Path(os.path.abspath(given))
+    if given.is_symlink():
+        raise OutputRefused(given, "is a symbolic link", f"give the folder it points to, or another folder, with {option}")
+    real = Path(os.path.realpath(given))
     if real == Path(os.path.realpath(root)):
-        raise OutputRefused(out, "is the site root: the build would replace content/ and seeds/",
-                            "build into a folder of its own, such as _site")
-    for folder in [Path(root), *reads]:
+        raise OutputRefused(given, f"is the site root: {root_harm}", f"build into a folder of its own, such as {example}")
+    for folder, what in [(Path(root), "which the build reads"), *others]:
         folder_real = Path(os.path.realpath(folder))
         if folder_real == real:
-            raise OutputRefused(out, f"is {folder}, which the build reads: replacing it would delete it",
-                                "build into a folder of its own, such as _site in the root")
+            raise OutputRefused(given, f"is {folder}, {what}: {harm}",
+                                f"build into a folder of its own, such as {example} in the root")
         if folder_real.is_relative_to(real):
-            raise OutputRefused(out, f"holds {folder}, which the build reads: replacing it would delete it",
-                                "build into a folder of its own, such as _site in the root")
+            raise OutputRefused(given, f"holds {folder}, {what}: {harm}",
+                                f"build into a folder of its own, such as {example} in the root")
         if real.is_relative_to(folder_real) and folder != Path(root):
-            raise OutputRefused(out, f"lies inside {folder}, which the build reads",
-                                "build into a folder outside it, such as _site in the root")
-    if out.exists() and not out.is_dir():
-        raise OutputRefused(out, "is a file, not a folder: the build would delete it",
-                            "give the path of a folder with --out")
-    if out.is_dir() and not (out / MARKER).is_file() and any(os.scandir(out)):
-        raise OutputRefused(out, "holds files that no build made, which the build would delete",
-                            "empty the folder or give a new one with --out")
+            raise OutputRefused(given, f"lies inside {folder}, {what}",
+                                f"build into a folder outside it, such as {example} in the root")
+    if given.exists() and not given.is_dir():
+        raise OutputRefused(given, "is a file, not a folder: the build would delete it",
+                            f"give the path of a folder with {option}")
+    if marker and given.is_dir() and not (given / marker).is_file() and any(os.scandir(given)):
+        raise OutputRefused(given, "holds files that no build made, which the build would delete",
+                            f"empty the folder or give a new one with {option}")
 
 
 @contextmanager

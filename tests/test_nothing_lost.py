@@ -52,6 +52,38 @@ def test_an_output_folder_that_would_lose_files_is_refused(site_root: Path, out:
     assert tree(site_root.parent) == before
 
 
+
+@pytest.mark.parametrize(("cache", "reason"), [
+    (".", "is the site root"),
+    ("content", "is {root}/content, which the build reads"),  # its pages/ would be taken for the page store
+    ("content/claims", "lies inside {root}/content"),
+    ("_site", "is {root}/_site, the output folder"),
+    (".git", "holds files that no build made"),
+    ("notes.txt", "is a file, not a folder"),
+])
+def test_a_cache_folder_whose_cleaning_would_lose_files_is_refused(site_root: Path, cache: str, reason: str) -> None:
+    _with_git(site_root)
+    assert run_cli("build", "--root", str(site_root), "--no-search", "--no-cache").code == 0
+    before = tree(site_root.parent)
+    result = run_cli("build", "--root", str(site_root), "--cache-dir", cache, "--no-search", cwd=site_root)
+    assert result.code == 2, result.err
+    assert reason.format(root=site_root) in result.err
+    assert "--cache-dir" in result.err or ".cache/site-builder" in result.err  # the fix is named
+    assert "Traceback" not in result.err
+    assert tree(site_root.parent) == before
+
+
+def test_a_cache_folder_is_tagged_and_the_default_one_used_untagged(site_root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert run_cli("build", "--root", str(site_root), "--cache-dir", str(cache), "--no-search").code == 0
+    assert (cache / "CACHEDIR.TAG").read_bytes().startswith(b"Signature: 8a477f597d28d172789f06886806bc55")
+    assert run_cli("build", "--root", str(site_root), "--cache-dir", str(cache), "--no-search",
+                   "--out", str(tmp_path / "again")).code == 0  # its own folder, tagged: used again
+    default = site_root / ".cache" / "site-builder"
+    default.mkdir(parents=True)
+    (default / "memo.pickle").write_bytes(b"from a version that did not tag its cache")
+    assert run_cli("build", "--root", str(site_root), "--no-search").code == 0
+
 def test_a_folder_of_someone_elses_files_is_refused_and_an_empty_or_own_one_is_used(site_root: Path,
                                                                                       tmp_path: Path) -> None:
     foreign = tmp_path / "www"
