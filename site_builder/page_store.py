@@ -30,8 +30,18 @@ class Ref(NamedTuple):
     size: int
 
 
+def digest(data: bytes) -> bytes:
+    """The digest that names a page's bytes in the store (the search index's shards are keyed by it too)."""
+    return hashlib.blake2b(data, digest_size=_DIGEST).digest()
+
+
 def ref(data: bytes) -> Ref:
-    return Ref(hashlib.blake2b(data, digest_size=_DIGEST).hexdigest(), len(data))
+    return Ref(digest(data).hex(), len(data))
+
+
+def stored_digest(stored: str) -> bytes:
+    """The digest of the bytes of a file of the store, from its name."""
+    return bytes.fromhex(os.path.basename(stored))
 
 
 class PageStore:
@@ -49,10 +59,10 @@ class PageStore:
             with open(path, "rb") as file:
                 if os.fstat(file.fileno()).st_size != page.size:
                     return None
-                digest = hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=_DIGEST))
+                found = hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=_DIGEST))
         except OSError:
             return None
-        if digest.hexdigest() != page.digest:
+        if found.hexdigest() != page.digest:
             return None
         self.used.add(page.digest)
         return path
@@ -67,13 +77,10 @@ class PageStore:
         of it uses. A page that cannot be kept only costs the next build its rendering."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            for digest, output_path in sorted(self.rendered.items()):
-                target = self.folder / digest
-                temporary = self.folder / f".{digest}.{os.getpid()}"
-                try:
-                    os.link(out / output_path, temporary)
-                except OSError:  # another file system, or no links: a copy
-                    shutil.copyfile(out / output_path, temporary)
+            for name, output_path in sorted(self.rendered.items()):
+                target = self.folder / name
+                temporary = self.folder / f".{name}.{os.getpid()}"
+                place(str(out / output_path), str(temporary))
                 os.replace(temporary, target)  # over a damaged file of the same name, if any
             for name in os.listdir(self.folder):
                 if name not in self.used:
@@ -83,7 +90,8 @@ class PageStore:
 
 
 def place(stored: str, target: str) -> None:
-    """Put the stored page `stored` at `target`: a hard link, or a copy where there can be none."""
+    """Put the file `stored` at `target`: a hard link, or a copy where there can be none (another file
+    system)."""
     try:
         os.link(stored, target)
     except OSError:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import build_cache, editorial, inputs, share
+from . import build_cache, editorial, inputs, page_store, share
 from .anchor import Anchor, anchor_claims, anchor_events
 from .errors import Problems, display_path, os_problem
 from .inputs import Theme
@@ -18,7 +18,7 @@ from .memo import NO_MEMO, Memo, NoMemo, Same, load_memo, save_memo
 from .model import Claim, Model
 from .page_store import PageStore
 from .render import OutputFile, TemplateFailed, render_site, stream_site
-from .search import SearchIndexFailed, index_site, is_searchable, page_digest
+from .search import SearchIndexFailed, index_site, is_searchable
 from .structured import lint_claim_review
 from .validate import base_url_problem, validate
 from .write import OutputBusy, check_output, output_lock, remove_leftovers, write_site
@@ -203,8 +203,7 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
 def _noting(files: Iterable[OutputFile], digests: dict[str, bytes]) -> Iterator[OutputFile]:
     for file in files:
         if is_searchable(file.path):
-            # A stored page's name is the digest of its bytes.
-            digests[file.path] = bytes.fromhex(os.path.basename(file.stored)) if file.stored else page_digest(file.data)
+            digests[file.path] = page_store.stored_digest(file.stored) if file.stored else page_store.digest(file.data)
         yield file
 
 

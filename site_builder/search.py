@@ -10,7 +10,8 @@ its shard while the number of shards stays the same (it doubles as the site pass
 multiple of SHARD_PAGES). Each shard is a Pagefind index of its own, in pagefind/<n>/, made
 by a Pagefind process that sees only its pages: Pagefind's memory is bounded by the shard's
 size, not the site's. The search page loads the first shard and merges the others with
-Pagefind's multi-site search (`mergeIndex`), which finds the same pages as one index would.
+Pagefind's multi-site search (`mergeIndex`), which finds every page one index would (and, for a
+word a shard lacks, pages with a word that begins like it: see the README's "Search in shards").
 
 With a cache folder, a shard is indexed again only when one of its pages changed: the files of
 each shard are kept there in one file named by a digest of its pages' paths and bytes, the
@@ -41,7 +42,7 @@ import zlib
 from pathlib import Path
 from typing import IO
 
-from . import page_store, urls
+from . import urls
 from .memo import load_kept, save_kept
 
 SEARCHABLE = "claims"  # the folder of the pages that are searchable
@@ -121,12 +122,6 @@ def _shard_key(paths: list[str], digests: dict[str, bytes], language: str, versi
     return digest.hexdigest()
 
 
-def page_digest(data: bytes) -> bytes:
-    """What a searchable page's bytes are, for the key of its shard: the digest that names the page in
-    the page store (page_store.ref)."""
-    return bytes.fromhex(page_store.ref(data).digest)
-
-
 def _files(folder: Path) -> dict[str, bytes]:
     return {os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/"):
             Path(parent, name).read_bytes() for parent, _dirs, names in os.walk(folder) for name in names}
@@ -147,7 +142,7 @@ def index_site(folder: Path, language: str, cache: Path | None = None, version: 
     """Write the search index of the site in `folder` into `folder`/pagefind, one folder a shard.
 
     `cache`, if given, is where shards are kept between builds (see above), by `digests`, the
-    `page_digest` of each searchable page by its path. The shards indexed afresh are kept there
+    `page_store.digest` of each searchable page by its path. The shards indexed afresh are kept there
     only once every shard is whole, and the kept shards this build does not use are removed then.
     """
     folder = Path(folder).absolute()
