@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
@@ -169,7 +168,7 @@ def remember(cache: Path, out: Path, digest: str, problems: Problems) -> None:
     path = cache / RECORD
     try:
         record = {"format": FORMAT, "input": digest, "out": str(out.absolute()), "output": _output_state(out),
-                  "problems": [asdict(p) for p in problems.sorted()]}
+                  "problems": [vars(p) for p in problems.sorted()]}  # a Problem holds plain values
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_text(json.dumps(record), encoding="utf-8")

@@ -2,6 +2,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _hashed_once(cls: type[T]) -> type[T]:
+    """A frozen dataclass whose hash is worked out once for each object, then kept with it: the build
+    cache's keys hash a claim once for every page that lists it. The kept hash is never pickled,
+    since a string's hash differs from one process to the next."""
+    computed = cls.__hash__
+
+    def __hash__(self: Any) -> int:
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = computed(self)
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    def __getstate__(self: Any) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+
+    cls.__hash__ = __hash__  # type: ignore[method-assign,assignment]
+    cls.__getstate__ = __getstate__  # type: ignore[method-assign]
+    return cls
 
 
 @dataclass(frozen=True)
@@ -37,6 +62,7 @@ class Residue:
     text: str = ""
 
 
+@_hashed_once
 @dataclass(frozen=True)
 class Source:
     id: str
@@ -143,6 +169,7 @@ class Correction:
     text: str
 
 
+@_hashed_once
 @dataclass(frozen=True)
 class Claim:
     id: str

@@ -11,6 +11,7 @@ read and hashed before it is linked, so a file changed in place (by hand, or thr
 from a published site) or cut short is never published; its page is rendered again, and the
 rendered file takes its place. Pages enter the store only after a good build (`keep`), linked
 from the site that was published, and the files no page of that build uses are removed then.
+The search index's files are kept here the same way (search.py).
 """
 from __future__ import annotations
 
@@ -79,9 +80,14 @@ class PageStore:
             self.folder.mkdir(parents=True, exist_ok=True)
             for name, output_path in sorted(self.rendered.items()):
                 target = self.folder / name
+                try:
+                    os.link(out / output_path, target)
+                    continue
+                except OSError:  # a damaged file of the same name, replaced; or another file system, copied
+                    pass
                 temporary = self.folder / f".{name}.{os.getpid()}"
                 place(str(out / output_path), str(temporary))
-                os.replace(temporary, target)  # over a damaged file of the same name, if any
+                os.replace(temporary, target)
             for name in os.listdir(self.folder):
                 if name not in self.used:
                     (self.folder / name).unlink(missing_ok=True)

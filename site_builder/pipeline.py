@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -169,6 +170,18 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
         version = build_cache.tool_version()
         memo = load_memo(cache / build_cache.MEMO, version)[0]
         memo.new_build()
+        # The memo lives as long as the build: out of the collector's sight, each collection does not
+        # walk it again (4 seconds of an edit build at 10,000 claims).
+        gc.freeze()
+        try:
+            return _check_and_write(root, out, theme, base_url, search, cache, memo, version, digest)
+        finally:
+            gc.unfreeze()
+    return _check_and_write(root, out, theme, base_url, search, cache, memo, version, digest)
+
+
+def _check_and_write(root: Path, out: Path, theme: Theme, base_url: str | None, search: bool, cache: Path | None,
+                     memo: NoMemo, version: str, digest: str | None) -> Checked:
     checked = check(root, base_url, memo)
     if checked.model is None or not checked.ok:
         return checked
@@ -183,7 +196,7 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
                             store=store)
         digests: dict[str, bytes] = {}  # of the searchable pages, for the keys of the search index's shards
         write_site(_noting(files, digests) if shards is not None else files, out,
-                   finish=(lambda tree: index_site(tree, language, shards, version, digests)) if search else None)
+                   finish=(lambda tree: index_site(tree, language, shards, version, digests, store)) if search else None)
     except TemplateFailed as exc:
         checked.problems.add(display_path(root, exc.filename), exc.line, 0, exc.message,
                              "fix the template; the site in the output folder was left as it was")

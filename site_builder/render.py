@@ -7,6 +7,7 @@ Nothing here reads the clock or the file system's order: the same input gives th
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -697,12 +698,14 @@ def _render_job(numbers: list[int]) -> list[OutputFile]:
     return [render_page(renderer, pages[i]) for i in numbers]
 
 
-def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> Iterator[OutputFile]:
-    """Render pages of the plan, in forked workers when there are many.
+@contextlib.contextmanager
+def rendering(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> Iterator[Iterator[OutputFile]]:
+    """Render pages of the plan, in forked workers when there are many: the files, as they come.
 
     Workers are forked, so they share the renderer as it is. Each whole-site page is a job of
-    its own, given out first; the others go in small runs, in plan order. Files come out as each
-    job is done, so that they can be written while the workers render the next ones.
+    its own, given out first; the others go in small runs, in plan order. The workers start at
+    once, so that the caller can write other files while they render; the files come out as
+    each job is done, so that they can be written while the workers render the next ones.
     """
     global _job
     # A few pages are worth the workers when they are whole-site pages of a large site (after one claim is
@@ -710,7 +713,7 @@ def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> I
     enough = len(pages) >= PARALLEL_MIN_PAGES or (
         len(renderer.model.claims) >= PARALLEL_MIN_PAGES and sum(page.whole_site for page in pages) > 1)
     if workers <= 1 or not enough or "fork" not in multiprocessing.get_all_start_methods():
-        yield from (render_page(renderer, page) for page in pages)
+        yield (render_page(renderer, page) for page in pages)
         return
     rest = [i for i, page in enumerate(pages) if not page.whole_site]
     size = max(1, -(-len(rest) // (workers * CHUNKS_PER_WORKER)))
@@ -719,8 +722,7 @@ def render_pages(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> I
     _job = (renderer, pages)
     pool = multiprocessing.get_context("fork").Pool(workers)
     try:
-        for chunk in pool.imap(_render_job, jobs):
-            yield from chunk
+        yield (file for chunk in pool.imap(_render_job, jobs) for file in chunk)
     finally:
         # Closed and joined, never terminated (as `with Pool` does): a worker killed while it holds
         # the pool's queue lock leaves the pool waiting for that lock forever, so a template error
@@ -766,12 +768,14 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
                 found = store.find(memo.get("page", keys[page.path], _never))
                 if found is not None:
                     stored[page.path] = found
-    for path, found in stored.items():
-        yield OutputFile(path, b"", stored=found)
     missing = tuple(page for page in plan.pages if page.path not in stored)
     if missing:
         renderer.prepare()  # before the workers fork
-        for file in render_pages(renderer, missing, workers):
+    with rendering(renderer, missing, workers) as rendered:
+        # The kept pages are linked into place while the workers render the others.
+        for path, found in stored.items():
+            yield OutputFile(path, b"", stored=found)
+        for file in rendered:
             if store is not None:
                 made = page_store.ref(file.data)
                 memo.get("page", keys[file.path], functools.partial(_given, made))

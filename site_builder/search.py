@@ -13,10 +13,13 @@ size, not the site's. The search page loads the first shard and merges the other
 Pagefind's multi-site search (`mergeIndex`), which finds every page one index would (and, for a
 word a shard lacks, pages with a word that begins like it: see the README's "Search in shards").
 
-With a cache folder, a shard is indexed again only when one of its pages changed: the files of
-each shard are kept there in one file named by a digest of its pages' paths and bytes, the
-language and the generator's version, checked whole as the build cache's memo is (memo.py's
-`save_kept`, `load_kept`); a file that is not whole is not used, and the shard is indexed afresh.
+With a cache folder, a shard is indexed again only when one of its pages changed. Its files enter
+the build cache's page store (page_store.py) as the pages do, and a list of them, name by name
+with the digest of each one's bytes, is kept in one file named by a digest of the shard's pages'
+paths and bytes, the language and the generator's version, checked whole as the build cache's memo
+is (memo.py's `save_kept`, `load_kept`). A kept shard is linked into the new site from the store,
+each file only if its bytes still have their digest; when a list or any of its files is not whole,
+the shard is indexed afresh.
 
 Each shard is indexed by a Pagefind process of its own, as many at once as there are processors;
 the build waits for each to end and then checks that its index is whole (every file named in
@@ -44,6 +47,7 @@ from typing import IO
 
 from . import urls
 from .memo import load_kept, save_kept
+from .page_store import PageStore, Ref, place, ref
 
 SEARCHABLE = "claims"  # the folder of the pages that are searchable
 SHARD_PAGES = 2000  # pages a shard holds at most, on average
@@ -122,28 +126,40 @@ def _shard_key(paths: list[str], digests: dict[str, bytes], language: str, versi
     return digest.hexdigest()
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/"):
-            Path(parent, name).read_bytes() for parent, _dirs, names in os.walk(folder) for name in names}
+def _kept_files(folder: Path, store: PageStore, site: Path) -> dict[str, Ref]:
+    """Every file of the fresh shard in `folder`, by its path in it, with its bytes' digest; each is
+    handed to the store, to enter it (by its path in the `site`) once the build is good."""
+    kept = {}
+    for parent, _dirs, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(parent, name)
+            made = ref(Path(path).read_bytes())
+            kept[os.path.relpath(path, folder).replace(os.sep, "/")] = made
+            store.add(made, os.path.relpath(path, site).replace(os.sep, "/"))
+    return kept
 
 
-def _write(files: dict[str, bytes], output: Path) -> None:
-    made = set()
-    for name, data in sorted(files.items()):
-        parent = (output / name).parent
-        if parent not in made:
-            parent.mkdir(parents=True, exist_ok=True)
-            made.add(parent)
-        (output / name).write_bytes(data)
+def _stored(kept: object, store: PageStore) -> dict[str, str] | None:
+    """The store's file for each file of a kept shard, or None when the list or any file is not whole."""
+    if not isinstance(kept, dict):
+        return None
+    found = {}
+    for name, page in kept.items():
+        path = store.find(page) if isinstance(name, str) and isinstance(page, Ref) else None
+        if path is None:
+            return None
+        found[name] = path
+    return found
 
 
 def index_site(folder: Path, language: str, cache: Path | None = None, version: str = "",
-               digests: dict[str, bytes] | None = None) -> None:
+               digests: dict[str, bytes] | None = None, store: PageStore | None = None) -> None:
     """Write the search index of the site in `folder` into `folder`/pagefind, one folder a shard.
 
-    `cache`, if given, is where shards are kept between builds (see above), by `digests`, the
-    `page_store.digest` of each searchable page by its path. The shards indexed afresh are kept there
-    only once every shard is whole, and the kept shards this build does not use are removed then.
+    `cache`, if given, is where the lists of the shards' files are kept between builds (see above),
+    by `digests`, the `page_store.digest` of each searchable page by its path, and `store` the page
+    store that keeps the files themselves. The shards indexed afresh are kept only once every shard is
+    whole, and the kept lists this build does not use are removed then.
     """
     folder = Path(folder).absolute()
     paths = searchable(folder)
@@ -159,19 +175,21 @@ def index_site(folder: Path, language: str, cache: Path | None = None, version: 
         output.mkdir(parents=True)
         key = _shard_key(shard, digests or {}, language, version) if cache is not None else ""
         keys.append(key)
-        kept = load_kept(cache / key, version)[0] if cache is not None else None
-        if isinstance(kept, dict):
-            _write(kept, output)
+        found = _stored(load_kept(cache / key, version)[0], store) if cache is not None and store else None
+        if found is not None:
+            for name, stored in sorted(found.items()):
+                (output / name).parent.mkdir(parents=True, exist_ok=True)
+                place(stored, str(output / name))
         else:
             fresh.append((shard, output))
             fresh_keys.append(key)
     if fresh:
         index_shards(folder, fresh, language)
-    if cache is None:
+    if cache is None or store is None:
         return
     for key, (_paths, output) in zip(fresh_keys, fresh):
         try:
-            save_kept(cache / key, version, _files(output))
+            save_kept(cache / key, version, _kept_files(output, store, folder))
         except OSError:
             pass  # a shard that cannot be kept only costs the next build its indexing
     if cache.is_dir():
