@@ -14,7 +14,7 @@ A key must be hashable and must hold everything the result depends on. Objects t
 out before can be keyed by identity with `Same(obj)`: cheap for large values (a parsed file,
 a validated claim) that the memo itself keeps identical while their input is.
 
-A memo is kept on disk between runs by `save_memo` and `load_memo` (the build cache): one
+A memo is kept on disk between runs by `SavingMemo` and `load_memo` (the build cache): one
 pickle of what the last build used, whose keys hold what each value was made from. Saved
 whole after a good build, into a new file renamed over the old one, with a digest of its
 bytes at the end and the tool's version at the start (`save_kept`, `load_kept`): a file of
@@ -29,6 +29,7 @@ import gc
 import hashlib
 import os
 import pickle
+import threading
 from collections.abc import Callable, Collection, Hashable
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -147,8 +148,17 @@ class _Hashing:
 def save_kept(path: Path, version: str, value: Any) -> None:
     """Keep `value` in `path` for a reader of the same `version`: written beside, then renamed over
     the old file, so that a reader sees the old file or the new one, whole. Not synced: a file cut
-    short by a crash fails its digest, and is not used. The pickle is written as it is made, so
-    that saving needs no second copy of the value in memory."""
+    short by a crash fails its digest, and is not used."""
+    temporary = _write_beside(path, version, value)
+    try:
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_beside(path: Path, version: str, value: Any) -> Path:
+    """`value` for a reader of `version` in a new file beside `path`. The pickle is written as it is
+    made, so that saving needs no second copy of the value in memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -157,9 +167,10 @@ def save_kept(path: Path, version: str, value: Any) -> None:
             writer.write(_MAGIC + version.encode() + b"\n")
             pickle.dump(value, writer, protocol=pickle.HIGHEST_PROTOCOL)
             file.write(writer.digest.digest())
-        os.replace(temporary, path)
-    finally:
+    except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
+    return temporary
 
 
 def load_kept(path: Path, version: str) -> tuple[Any, str]:
@@ -193,12 +204,45 @@ def load_kept(path: Path, version: str) -> tuple[Any, str]:
         return None, "it does not hold what this version wrote"
 
 
-def save_memo(memo: Memo, path: Path, version: str, leave: Collection[str] = ()) -> None:
-    """Keep what the memo's build used in `path`, for a build of the same `version`, but for the
-    kinds in `leave`."""
-    used = {kind: {key: entry for key, entry in entries.items() if entry[2] == memo._build}
-            for kind, entries in memo._kinds.items() if kind not in leave}
-    save_kept(path, version, used)
+class SavingMemo:
+    """What a build used of its memo, being written beside `path` for a build of the same `version`
+    (but for the kinds in `leave`), in a thread, while the build goes on: the search index is built
+    meanwhile, and neither changes the memo. `finish(keep)` waits for the file, then puts it in place
+    of the old one or removes it."""
+
+    def __init__(self, memo: Memo, path: Path, version: str, leave: Collection[str] = ()):
+        used = {kind: {key: entry for key, entry in entries.items() if entry[2] == memo._build}
+                for kind, entries in memo._kinds.items() if kind not in leave}
+        self._path = path
+        self._written: Path | None = None
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._write, args=(version, used), name="saving the memo")
+        self._thread.start()
+
+    def _write(self, version: str, used: dict) -> None:
+        try:
+            self._written = _write_beside(self._path, version, used)
+        except OSError:
+            pass  # a memo that cannot be written only costs the next build its time
+        except BaseException as exc:  # noqa: BLE001 - a bug: raised again in the build's thread, by finish
+            self._failed = exc
+
+    def finish(self, keep: bool) -> bool:
+        """Whether the memo is now in place."""
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+        if self._written is None:
+            return False
+        try:
+            if keep:
+                os.replace(self._written, self._path)
+                return True
+            return False
+        except OSError:
+            return False
+        finally:
+            self._written.unlink(missing_ok=True)
 
 
 def load_memo(path: Path, version: str) -> tuple[Memo, str]:

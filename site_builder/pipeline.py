@@ -15,7 +15,7 @@ from .anchor import Anchor, anchor_claims, anchor_events
 from .errors import Problems, display_path, os_problem
 from .inputs import Theme
 from .load import YamlDoc, load_site
-from .memo import NO_MEMO, Memo, NoMemo, Same, load_memo, save_memo
+from .memo import NO_MEMO, Memo, NoMemo, Same, SavingMemo, load_memo
 from .model import Claim, Model
 from .page_store import PageStore
 from .render import OutputFile, TemplateFailed, render_site, stream_site
@@ -185,15 +185,27 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
     language = checked.model.site.language
     shards = None if cache is None else cache / build_cache.SHARDS
     store = None if cache is None else PageStore(cache / build_cache.PAGES)
+    digests: dict[str, bytes] = {}  # of the searchable pages, for the keys of the search index's shards
+    saving: SavingMemo | None = None
+
+    def finish(tree: Path) -> None:
+        nonlocal saving
+        if cache is not None and isinstance(memo, Memo):
+            # Every page is rendered: the memo is whole, and is written while Pagefind indexes. A seed's
+            # index is large and quick to make again: kept, it would be read by every build.
+            saving = SavingMemo(memo, cache / build_cache.MEMO, version, leave=("index",))
+        if search:
+            index_site(tree, language, shards, version, digests, store)
+
+    good = False
     try:
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
         # Files are written as they come, while the workers render the next ones.
         files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1,
                             image_cache=None if cache is None else cache / build_cache.SHARE_IMAGES, memo=memo,
                             store=store)
-        digests: dict[str, bytes] = {}  # of the searchable pages, for the keys of the search index's shards
-        write_site(_noting(files, digests) if shards is not None else files, out,
-                   finish=(lambda tree: index_site(tree, language, shards, version, digests, store)) if search else None)
+        write_site(_noting(files, digests) if shards is not None else files, out, finish=finish)
+        good = True
     except TemplateFailed as exc:
         checked.problems.add(display_path(root, exc.filename), exc.line, 0, exc.message,
                              "fix the template; the site in the output folder was left as it was")
@@ -205,8 +217,12 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
                              "the site in the output folder was left as it was")
         checked.model = None
         return checked
-    if cache is not None and isinstance(memo, Memo) and store is not None:
-        _keep(cache, memo, store, version, out, digest, checked.problems)
+    finally:
+        # The cache of a good build is kept; a cache that cannot be written only costs the next build time.
+        if saving is not None and saving.finish(keep=good) and cache is not None and store is not None:
+            store.keep(out)
+            if digest:  # None: an input only a full build may judge (a link, a special file)
+                build_cache.remember(cache, Path(out), digest, checked.problems)
     return checked
 
 
@@ -215,16 +231,3 @@ def _noting(files: Iterable[OutputFile], digests: dict[str, bytes]) -> Iterator[
         if is_searchable(file.path):
             digests[file.path] = page_store.stored_digest(file.stored) if file.stored else page_store.digest(file.data)
         yield file
-
-
-def _keep(cache: Path, memo: Memo, store: PageStore, version: str, out: Path, digest: str | None,
-          problems: Problems) -> None:
-    """Save the cache of a good build; a cache that cannot be written only costs the next build time."""
-    try:
-        # A seed's index is large and quick to make again: kept, it would be read by every build.
-        save_memo(memo, cache / build_cache.MEMO, version, leave=("index",))
-    except OSError:
-        return
-    store.keep(out)
-    if digest:  # None: an input only a full build may judge (a link, a special file)
-        build_cache.remember(cache, Path(out), digest, problems)
