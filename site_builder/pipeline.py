@@ -185,7 +185,7 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
     language = checked.model.site.language
     shards = None if cache is None else cache / build_cache.SHARDS
     store = None if cache is None else PageStore(cache / build_cache.PAGES)
-    digests: dict[str, bytes] = {}  # of the searchable pages, for the keys of the search index's shards
+    searchable: dict[str, bytes] = {}  # the searchable pages; with a cache, the digests that key the index's shards
     saving: SavingMemo | None = None
 
     def finish(tree: Path) -> None:
@@ -195,7 +195,7 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
             # index is large and quick to make again: kept, it would be read by every build.
             saving = SavingMemo(memo, cache / build_cache.MEMO, version, leave=("index",))
         if search:
-            index_site(tree, language, shards, version, digests, store)
+            index_site(tree, language, searchable, shards, version, store)
 
     good = False
     try:
@@ -204,7 +204,7 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
         files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1,
                             image_cache=None if cache is None else cache / build_cache.SHARE_IMAGES, memo=memo,
                             store=store)
-        write_site(_noting(files, digests) if shards is not None else files, out, finish=finish)
+        write_site(_noting(files, searchable, keyed=cache is not None), out, finish=finish)
         good = True
     except TemplateFailed as exc:
         checked.problems.add(display_path(root, exc.filename), exc.line, 0, exc.message,
@@ -226,8 +226,10 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
     return checked
 
 
-def _noting(files: Iterable[OutputFile], digests: dict[str, bytes]) -> Iterator[OutputFile]:
+def _noting(files: Iterable[OutputFile], searchable: dict[str, bytes], keyed: bool) -> Iterator[OutputFile]:
+    """The files, noting on the way the searchable pages, with the digests of their bytes when `keyed`."""
     for file in files:
         if is_searchable(file.path):
-            digests[file.path] = page_store.stored_digest(file.stored) if file.stored else page_store.digest(file.data)
+            searchable[file.path] = b"" if not keyed else \
+                page_store.stored_digest(file.stored) if file.stored else page_store.digest(file.data)
         yield file

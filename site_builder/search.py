@@ -152,17 +152,19 @@ def _stored(kept: object, store: PageStore) -> dict[str, str] | None:
     return found
 
 
-def index_site(folder: Path, language: str, cache: Path | None = None, version: str = "",
-               digests: dict[str, bytes] | None = None, store: PageStore | None = None) -> None:
+def index_site(folder: Path, language: str, pages: dict[str, bytes] | None = None, cache: Path | None = None,
+               version: str = "", store: PageStore | None = None) -> None:
     """Write the search index of the site in `folder` into `folder`/pagefind, one folder a shard.
 
-    `cache`, if given, is where the lists of the shards' files are kept between builds (see above),
-    by `digests`, the `page_store.digest` of each searchable page by its path, and `store` the page
-    store that keeps the files themselves. The shards indexed afresh are kept only once every shard is
-    whole, and the kept lists this build does not use are removed then.
+    `pages` are the output paths of the searchable pages, as the build wrote them, each with the
+    `page_store.digest` of its bytes (or anything, without a cache); by default the folder is walked
+    for them. `cache`, if given, is where the lists of the shards' files are kept between builds (see
+    above), by those digests, and `store` the page store that keeps the files themselves. The shards
+    indexed afresh are kept only once every shard is whole, and the kept lists this build does not use
+    are removed then.
     """
     folder = Path(folder).absolute()
-    paths = searchable(folder)
+    paths = sorted(pages) if pages is not None else searchable(folder)
     count = shard_count(len(paths))
     shards: list[list[str]] = [[] for _ in range(count)]
     for path in paths:
@@ -173,7 +175,7 @@ def index_site(folder: Path, language: str, cache: Path | None = None, version: 
     for number, shard in enumerate(shards):
         output = folder / urls.search_shard(number)
         output.mkdir(parents=True)
-        key = _shard_key(shard, digests or {}, language, version) if cache is not None else ""
+        key = _shard_key(shard, pages or {}, language, version) if cache is not None else ""
         keys.append(key)
         found = _stored(load_kept(cache / key, version)[0], store) if cache is not None and store else None
         if found is not None:
