@@ -59,7 +59,7 @@ class Same(int):
 
 class Hashed(tuple):
     """A key that is hashed once, however often it is looked up: for keys that hold many objects
-    (a page made from every claim) and are asked for more than once (`has`, then `get`)."""
+    (a page made from every claim) and are asked for more than once (`kept`, then `get`)."""
 
     _hash: int
 
@@ -77,9 +77,10 @@ class Hashed(tuple):
 class NoMemo:
     """Keeps nothing: every `get` computes."""
 
-    def has(self, kind: str, key: Hashable) -> bool:
-        """Whether `get` would give a kept value rather than compute one."""
-        return False
+    def kept(self, kind: str, key: Hashable) -> Any:
+        """The value kept for `key`, counted as used, or None: for values that are never None, and whose
+        computation reports no problems."""
+        return None
 
     def get(self, kind: str, key: Hashable, compute: Callable[[Problems], T], problems: Problems | None = None) -> T:
         found = problems if problems is not None else Problems()
@@ -110,8 +111,14 @@ class Memo(NoMemo):
                        for kind, entries in self._kinds.items()}
         self._build = last + 1
 
-    def has(self, kind: str, key: Hashable) -> bool:
-        return key in self._kinds.get(kind, {})
+    def kept(self, kind: str, key: Hashable) -> Any:
+        entry = self._kinds.get(kind, {}).get(key)
+        if entry is None:
+            return None
+        if entry[1]:
+            raise ValueError(f"the {kind} computation reports problems, but was given nowhere to put them")
+        entry[2] = self._build
+        return entry[0]
 
     def get(self, kind: str, key: Hashable, compute: Callable[[Problems], T], problems: Problems | None = None) -> T:
         entries = self._kinds.get(kind)

@@ -105,9 +105,9 @@ class MemoBytecode(BytecodeCache):
         self.memo = memo
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        key = (bucket.key, bucket.checksum)
-        if self.memo.has("template code", key):
-            bucket.bytecode_from_string(self.memo.get("template code", key, _never))
+        code = self.memo.kept("template code", (bucket.key, bucket.checksum))
+        if code is not None:
+            bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         code = bucket.bytecode_to_string()
@@ -764,10 +764,10 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
         # The plan's keys tell a page from its last version; two pages can share one (two claimants of one claim).
         keys = {page.path: Hashed((same, page.path, page.key)) for page in plan.pages}
         for page in plan.pages:
-            if memo.has("page", keys[page.path]):
-                found = store.find(memo.get("page", keys[page.path], _never))
-                if found is not None:
-                    stored[page.path] = found
+            kept = memo.kept("page", keys[page.path])
+            found = store.find(kept) if kept is not None else None
+            if found is not None:
+                stored[page.path] = found
     missing = tuple(page for page in plan.pages if page.path not in stored)
     if missing:
         renderer.prepare()  # before the workers fork
@@ -785,10 +785,6 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
 
 def _given(value: Ref, _: Problems) -> Ref:
     return value
-
-
-def _never(_: Problems) -> Any:
-    raise AssertionError("an entry the memo was found to keep")
 
 
 def render_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme,
