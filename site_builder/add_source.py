@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from .errors import Problems
+from .errors import Problems, visible
 from .load import MAX_SEED_BYTES, parse_yaml
 from .write import replace_file
 
@@ -79,8 +79,8 @@ def add_source(root: Path, args: argparse.Namespace, command: Command) -> int:
     try:
         return _add(root, args, command)
     except Refused as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
-        print(f"error: {_printable(exc.message)}{hint}", file=sys.stderr)
+        hint = f" ({visible(exc.hint)})" if exc.hint else ""
+        print(f"error: {visible(exc.message)}{hint}", file=sys.stderr)
         return 1
 
 
@@ -442,11 +442,6 @@ def _write_new(path: Path, data: bytes) -> Path:
     return path
 
 
-def _printable(text: str) -> str:
-    """Text from a page or a server, safe to print on a terminal: no control characters."""
-    return "".join(c if c.isprintable() or c == "\n" else f"\\x{ord(c):02x}" for c in text)
-
-
 def _say_what_was_added(seed_id: str, found: Extracted, entry: dict[str, object], data: bytes, command: Command) -> None:
     lines = found.text.count("\n")
     print(f"added seeds/{seed_id}.txt: {lines} line(s), {len(data):,} bytes, sha256 {entry['sha256']}")
@@ -455,7 +450,7 @@ def _say_what_was_added(seed_id: str, found: Extracted, entry: dict[str, object]
     for key in ("title", "outlet", "author", "published", "url", "language"):
         if key in entry:
             how = "read off the page" if key in found.extracted else "given"
-            print(f"  {key}: {_printable(str(entry[key]))} ({how})")
+            print(f"  {key}: {visible(str(entry[key]))} ({how})")
     missing = [k for k in ("title", "outlet", "author", "published", "url") if k not in entry]
     if missing:
         print(f"  not known: {', '.join(missing)} (add them to its entry in seeds/sources.yaml if you know them)")
