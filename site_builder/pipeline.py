@@ -182,7 +182,8 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
     gc.freeze()
     if checked.model is None or not checked.ok:
         return checked
-    language = checked.model.site.language
+    model = checked.model
+    language = model.site.language
     shards = None if cache is None else cache / build_cache.SHARDS
     store = None if cache is None else PageStore(cache / build_cache.PAGES)
     searchable: dict[str, bytes] = {}  # the searchable pages; with a cache, the digests that key the index's shards
@@ -201,7 +202,7 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
     try:
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
         # Files are written as they come, while the workers render the next ones.
-        files = stream_site(checked.model, checked.anchors, theme, workers=os.cpu_count() or 1,
+        files = stream_site(model, checked.anchors, theme, workers=os.cpu_count() or 1,
                             image_cache=None if cache is None else cache / build_cache.SHARE_IMAGES, memo=memo,
                             store=store)
         write_site(_noting(files, searchable, keyed=cache is not None), out, finish=finish)
@@ -221,6 +222,7 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
         # The cache of a good build is kept; a cache that cannot be written only costs the next build time.
         if saving is not None and saving.finish(keep=good) and cache is not None and store is not None:
             store.keep(out)
+            share.prune(cache / build_cache.SHARE_IMAGES, {claim.id for claim in model.claims})
             if digest:  # None: an input only a full build may judge (a link, a special file)
                 build_cache.remember(cache, Path(out), digest, checked.problems)
     return checked

@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -312,6 +313,18 @@ def cached(folder: Path | None, name: str, inputs: object, draw: Callable[[], by
     except OSError:
         pass
     return data
+
+
+def prune(folder: Path, names: set[str]) -> None:
+    """After a good build: remove from `folder` the kept cards of every name (claim) not in `names`, the
+    claims that are no more. A folder that cannot be cleaned only keeps files it no longer needs."""
+    try:
+        kept = os.listdir(folder)
+    except OSError:
+        return
+    for name in kept:
+        if name not in names:
+            shutil.rmtree(folder / name, ignore_errors=True)
 
 
 _PNG_START = b"\x89PNG\r\n\x1a\n"

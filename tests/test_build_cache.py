@@ -178,3 +178,14 @@ def test_a_cache_folder_that_cannot_be_written_only_makes_the_build_cold(site_ro
     run = run_cli("build", "--root", str(site_root), "--out", str(out), "--cache-dir", "/proc/no-cache-here")
     assert run.code == 0, run.err
     assert tree(out) == tree(cold)
+
+
+def test_the_cards_of_a_removed_claim_leave_the_cache(site_root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    build(site_root, tmp_path / "out", cache)
+    cards = cache / build_cache.SHARE_IMAGES
+    assert (cards / CLAIM).is_dir()
+    kept = sorted(p.name for p in cards.iterdir())
+    (site_root / "content" / "claims" / f"{CLAIM}.yaml").unlink()
+    build(site_root, tmp_path / "out", cache)
+    assert sorted(p.name for p in cards.iterdir()) == [name for name in kept if name != CLAIM]
