@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import inputs, write
 from .errors import Problem, Problems
-from .load import MAX_PAGE_BYTES, MAX_SEED_BYTES, MAX_YAML_BYTES
+from .load import MAX_PAGE_BYTES, MAX_SEED_BYTES, MAX_SOURCES_YAML_BYTES, MAX_YAML_BYTES
 
 DEFAULT_FOLDER = Path(".cache") / "site-builder"  # under the root
 RECORD = "last-build.json"
@@ -37,7 +37,7 @@ CODE_DIR = Path(__file__).resolve().parent
 FORMAT = 1
 LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pyyaml", "jsonschema", "fastjsonschema", "rapidfuzz", "pagefind",
              "pagefind_bin_extended")  # requirements.txt's, and what they bring that writes output
-MAX_INPUT_BYTES = max(MAX_PAGE_BYTES, MAX_SEED_BYTES, MAX_YAML_BYTES)  # larger content is refused unread
+MAX_INPUT_BYTES = max(MAX_PAGE_BYTES, MAX_SEED_BYTES, MAX_SOURCES_YAML_BYTES, MAX_YAML_BYTES)  # larger content is refused unread
 
 
 class _NoShortcut(Exception):

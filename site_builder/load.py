@@ -35,6 +35,9 @@ MAX_YAML_BYTES = 1_000_000
 MAX_SEED_BYTES = 5_000_000
 MAX_PAGE_BYTES = 1_000_000
 MAX_YAML_VALUES = 50_000  # nodes visited, aliases counted each time they are used
+# seeds/sources.yaml lists every seed of the site, so it grows with the site: room for 100,000 seeds.
+MAX_SOURCES_YAML_BYTES = 40_000_000
+MAX_SOURCES_YAML_VALUES = 1_000_000
 MAX_YAML_DEPTH = 40
 MAX_CLAIM_FILES = 100_000
 
@@ -117,6 +120,13 @@ class Loaded:
     events: YamlDoc | None = None  # content/events.yaml, which a site may leave out
 
 
+def yaml_limits(path: str) -> tuple[int, int]:
+    """The most bytes and values the YAML file at `path` (from the root) may have."""
+    if path == inputs.SOURCES_FILE:
+        return MAX_SOURCES_YAML_BYTES, MAX_SOURCES_YAML_VALUES
+    return MAX_YAML_BYTES, MAX_YAML_VALUES
+
+
 class _Walk:
     """Turns a composed YAML node tree into plain data, recording positions as it goes."""
 
@@ -126,15 +136,16 @@ class _Walk:
         self.loader = loader
         self.problems = problems
         self.count = 0
+        self.max_values = yaml_limits(doc.path)[1]
         self.too_big = False
 
     def value(self, node: yaml.Node, path: Path_, depth: int) -> Any:
         self.count += 1
-        if self.count > MAX_YAML_VALUES or depth > MAX_YAML_DEPTH:
+        if self.count > self.max_values or depth > MAX_YAML_DEPTH:
             if not self.too_big:
                 self.too_big = True
                 line, col = node.start_mark.line + 1, node.start_mark.column + 1
-                what = (f"more than {MAX_YAML_VALUES} values" if self.count > MAX_YAML_VALUES
+                what = (f"more than {self.max_values} values" if self.count > self.max_values
                         else f"nested more than {MAX_YAML_DEPTH} levels deep")
                 self.problems.add(self.doc.path, line, col, f"the file has {what}",
                                   "aliases (*name) repeat what they point to; write the values out, and keep the file flat")
@@ -416,7 +427,7 @@ def load_yaml_file(root: Path, file: Path, problems: Problems, *, required: bool
             if required:
                 found.add(rel, 0, 0, "is missing", f"create {rel}; see the README for what it holds")
             return None
-        data = _read(root, file, MAX_YAML_BYTES, found)
+        data = _read(root, file, yaml_limits(rel)[0], found)
         text = None if data is None else _decode(rel, data, found)
         if text is None:
             return None
