@@ -398,6 +398,7 @@ def test_placing_parts_with_remembered_searches_finds_what_searching_anew_finds(
     assert index.search(parts).placements == _placements_one_by_one(index, parts)
 
 
+@pytest.mark.slow  # indexes a 5 MB seed
 def test_a_large_seed_takes_a_few_bytes_a_character_to_index() -> None:
     text = ("The minister said that \u201cno fighters\u201d crossed\u2014not one.\n" * 20_000)
     tracemalloc.start()

@@ -139,6 +139,7 @@ def test_a_build_that_fails_leaves_the_cache_as_it_was(site_root: Path, tmp_path
     assert tree(cache) == before
 
 
+@pytest.mark.slow  # several builds of the site
 def test_the_cache_folder_is_chosen_and_no_cache_builds_cold(site_root: Path, tmp_path: Path) -> None:
     cache = tmp_path / "elsewhere"
     out = tmp_path / "out"
@@ -157,6 +158,7 @@ def test_the_cache_folder_is_chosen_and_no_cache_builds_cold(site_root: Path, tm
     assert (site_root / build_cache.DEFAULT_FOLDER / build_cache.MEMO).is_file()
 
 
+@pytest.mark.slow  # several builds of the site
 def test_a_page_changed_in_the_published_site_is_rendered_again_not_copied(site_root: Path, tmp_path: Path) -> None:
     # The cache keeps the published pages by hard link: a page changed in place in the published site
     # changes the cache's copy too, and the next build must notice and render it again.
@@ -171,6 +173,7 @@ def test_a_page_changed_in_the_published_site_is_rendered_again_not_copied(site_
     assert b"changed by hand" not in cached[f"claims/{CLAIM}/index.html"]
 
 
+@pytest.mark.slow  # several builds of the site
 def test_a_cache_folder_that_cannot_be_written_only_makes_the_build_cold(site_root: Path, tmp_path: Path) -> None:
     cold = tmp_path / "cold"
     assert run_cli("build", "--root", str(site_root), "--out", str(cold), "--no-cache").code == 0

@@ -238,6 +238,7 @@ def test_wrong_usage_exits_2() -> None:
     assert result.code == 2 and "Traceback" not in result.err
 
 
+@pytest.mark.slow  # several builds of the site
 def test_rebuilding_unchanged_input_does_nothing_and_any_change_rebuilds(site_root: Path) -> None:
     out = site_root / "_site"
     assert run_cli("build", "--root", str(site_root), "--no-search").code == 0

@@ -448,6 +448,7 @@ def _override_static(root: Path) -> None:
     (root / "static" / "style.css").write_text(css + "\n/* changed */\n", encoding="utf-8")
 
 
+@pytest.mark.slow  # several builds of the site
 def test_the_builder_alone_matches_check_and_render_problems_included(site_root: Path) -> None:
     """Without the server: the same problems as pipeline.check, broken or not, and the same files."""
     builder = Builder(site_root, "http://127.0.0.1:9999/")
