@@ -154,10 +154,10 @@ def test_builds_sharing_a_cache_folder_take_turns(site_root: Path, tmp_path: Pat
     assert run_cli("build", "--root", str(site_root), "--out", str(first), "--cache-dir", str(cache)).code == 0
     with output_lock(cache):  # as a build of another folder with this cache holds it
         waiting = _build(site_root, tmp_path / "second", "--cache-dir", str(cache))
-        time.sleep(1.5)
-        assert waiting.poll() is None, "the build did not wait for the build that holds the cache"
+        said = waiting.stderr.readline()  # its first words: that it waits, or whatever it says instead
+        assert "or to the build cache" in said and waiting.poll() is None, \
+            f"the build did not wait for the build that holds the cache: {said}"
     assert waiting.wait(timeout=300) == 0
-    assert "or to the build cache" in waiting.stderr.read()
     waiting.stdout.close()
     waiting.stderr.close()
     assert tree(tmp_path / "second") == tree(first)
@@ -173,11 +173,12 @@ def test_a_build_waits_while_another_holds_the_folder_and_leaves_its_work_alone(
         working.mkdir()
         (working / "index.html").write_text("half written", encoding="utf-8")
         waiting = _build(site_root, out, "--no-search")
-        time.sleep(3)
-        assert waiting.poll() is None, "the second build did not wait"
+        said = waiting.stderr.readline()  # its first words: that it waits, or whatever it says instead
+        assert "waiting: another build is writing to" in said and waiting.poll() is None, \
+            f"the second build did not wait: {said}"
+        time.sleep(0.5)  # it waits on: what it does meanwhile must leave the running build's work alone
         assert working.is_dir(), "the second build removed the work folder of a running build"
     assert waiting.wait(timeout=300) == 0
-    assert "waiting: another build is writing to" in waiting.stderr.read()
     waiting.stdout.close()
     waiting.stderr.close()
     assert not working.exists(), "the work folder of a build that is gone was left"
