@@ -232,6 +232,10 @@ def _noting(files: Iterable[OutputFile], searchable: dict[str, bytes], keyed: bo
     """The files, noting on the way the searchable pages, with the digests of their bytes when `keyed`."""
     for file in files:
         if is_searchable(file.path):
-            searchable[file.path] = b"" if not keyed else \
-                page_store.stored_digest(file.stored) if file.stored else page_store.digest(file.data)
+            searchable[file.path] = _digest(file) if keyed else b""
         yield file
+
+
+def _digest(file: OutputFile) -> bytes:
+    """The page store's digest of a file's bytes: from its name when it comes from the store."""
+    return page_store.stored_digest(file.stored) if file.stored else page_store.digest(file.data)
