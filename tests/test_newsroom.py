@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.request
 from pathlib import Path
@@ -60,12 +61,18 @@ def test_the_installed_command_is_build_py_with_its_templates(installed: Path, t
 
 @pytest.mark.slow  # installs the package into a fresh environment
 def test_pip_install_from_git_and_init_names_that_commit_for_the_workflows(tmp_path: Path) -> None:
-    """`pip install git+URL` (here a file: URL, which pip clones the same way) gives the same command."""
+    """`pip install git+URL` (here a file: URL, which pip clones the same way) gives the same command.
+
+    pip clones the repository and builds the package from it; the dependencies, whose installing the
+    wheel's test above shows, are this environment's (a .pth file), which saves installing 36 of them again."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    ours = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    theirs = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    (theirs / "dependencies.pth").write_text("".join(f"{path}\n" for path in sorted(ours)), encoding="utf-8")
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True, text=True).stdout.strip()
     pip = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
-                          f"git+file://{PROJECT}"], capture_output=True, text=True, timeout=600)
+                          "--no-deps", f"git+file://{PROJECT}"], capture_output=True, text=True, timeout=600)
     assert pip.returncode == 0, pip.stderr
     factcheck = venv / "bin" / "factcheck"
     assert subprocess.run([factcheck, "--version"], capture_output=True, text=True).stdout == "factcheck 0.1.0\n"
