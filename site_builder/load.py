@@ -68,7 +68,7 @@ class YamlDoc:
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     plain: dict[Path_, str] = field(default_factory=dict)  # unquoted text read as bool/null/number
-    lines: list[str] = field(default_factory=list)
+    text: str = ""  # the file's text: one string, the very one the memo keys the parse by
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """The position of a value (or of its key), or of the nearest enclosing one known."""
@@ -177,8 +177,9 @@ class _Walk:
                 self.problems.add(self.doc.path, line, col, f"the key '{key}' is repeated (first at line {first[0]})",
                                   "keep one of them; YAML would silently drop the first")
                 continue
-            self.doc.keys[path + (key,)] = (line, col)
-            out[key] = self.value(value_node, path + (key,), depth + 1)
+            child = path + (key,)  # one tuple for the key's position and the value's
+            self.doc.keys[child] = (line, col)
+            out[key] = self.value(value_node, child, depth + 1)
         return out
 
     def clean(self, node: yaml.ScalarNode) -> bool:
@@ -245,7 +246,7 @@ def _too_deep(text: str) -> tuple[int, int] | None:
 
 def parse_yaml(path: str, text: str, problems: Problems) -> YamlDoc | None:
     """Parse one YAML document; report syntax errors with their position and a hint."""
-    doc = YamlDoc(path, None, lines=text.splitlines())
+    doc = YamlDoc(path, None, text=text)
     deep = _too_deep(text)
     if deep:
         problems.add(path, *deep, f"the file is nested more than {MAX_YAML_DEPTH} levels deep",
@@ -255,7 +256,7 @@ def parse_yaml(path: str, text: str, problems: Problems) -> YamlDoc | None:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        _report_syntax(path, exc, doc.lines, problems)
+        _report_syntax(path, exc, text.splitlines(), problems)
         return None
     except yaml.YAMLError as exc:
         problems.add(path, 1, 1, f"not valid YAML: {exc}", "check the file's syntax")
@@ -302,9 +303,9 @@ def _unclosed_quote(lines: list[str]) -> int:
     return 0
 
 
-def _read(root: Path, file: Path, limit: int, problems: Problems) -> bytes | None:
+def _read(root: Path, file: Path, limit: int, problems: Problems, shorten: str) -> bytes | None:
     """Read a file of the root, refusing links out of it, folders, other special files and
-    oversized files, all from one open file's status before a byte is read."""
+    oversized files (with the hint `shorten`), all from one open file's status before a byte is read."""
     rel = relpath(root, file)
     try:
         real = _resolved(file)
@@ -326,7 +327,7 @@ def _read(root: Path, file: Path, limit: int, problems: Problems) -> bytes | Non
     if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
         os.close(fd)
         if info.st_size > limit and stat.S_ISREG(info.st_mode):
-            problems.add(rel, 0, 0, f"is {info.st_size:,} bytes, over the limit of {limit:,}", "split it, or shorten it")
+            problems.add(rel, 0, 0, f"is {info.st_size:,} bytes, over the limit of {limit:,}", shorten)
         else:
             kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
             problems.add(rel, 0, 0, f"is {kind}, where a file was expected", "replace it with a file")
@@ -338,7 +339,7 @@ def _read(root: Path, file: Path, limit: int, problems: Problems) -> bytes | Non
             problems.add(rel, 0, 0, *_cannot_read(exc))
             return None
     if len(data) > limit:
-        problems.add(rel, 0, 0, f"is over the limit of {limit:,} bytes", "split it, or shorten it")
+        problems.add(rel, 0, 0, f"is over the limit of {limit:,} bytes", shorten)
         return None
     return data
 
@@ -427,7 +428,9 @@ def load_yaml_file(root: Path, file: Path, problems: Problems, *, required: bool
             if required:
                 found.add(rel, 0, 0, "is missing", f"create {rel}; see the README for what it holds")
             return None
-        data = _read(root, file, yaml_limits(rel)[0], found)
+        shorten = ("shorten the sources' entries: each needs its label, address and dates, a few lines"
+                   if rel == inputs.SOURCES_FILE else "shorten it: a claim or the site's settings take a few kilobytes")
+        data = _read(root, file, yaml_limits(rel)[0], found, shorten)
         text = None if data is None else _decode(rel, data, found)
         if text is None:
             return None
@@ -439,7 +442,7 @@ def load_yaml_file(root: Path, file: Path, problems: Problems, *, required: bool
 def load_page(root: Path, file: Path, problems: Problems) -> PageDoc | None:
     """A markdown page whose front matter (between --- lines) is YAML."""
     rel = relpath(root, file)
-    data = _read(root, file, MAX_PAGE_BYTES, problems)
+    data = _read(root, file, MAX_PAGE_BYTES, problems, "split it into several pages")
     if data is None:
         return None
     text = _decode(rel, data, problems)
@@ -465,7 +468,7 @@ def load_seed(root: Path, file: Path, problems: Problems, memo: NoMemo = NO_MEMO
 
 def _read_seed(root: Path, file: Path, problems: Problems) -> Seed | None:
     rel = relpath(root, file)
-    data = _read(root, file, MAX_SEED_BYTES, problems)
+    data = _read(root, file, MAX_SEED_BYTES, problems, "keep only the article's own text: a seed is one article")
     if data is None:
         return None
     text = _decode(rel, data, problems)

@@ -216,13 +216,19 @@ def test_deep_nesting_is_refused_without_crashing(site_root: Path, text: str) ->
     assert result.code == 1 and "content/claims/deep.yaml:1:" in result.err and "nested more than" in result.err
 
 
-def test_sixty_megabyte_file_is_refused_before_reading(site_root: Path) -> None:
-    big = site_root / "content" / "claims" / "big.yaml"
-    with big.open("wb") as f:
+@pytest.mark.parametrize("path,limit,hint", [
+    ("content/claims/big.yaml", "1,000,000", "shorten it: a claim or the site's settings take a few kilobytes"),
+    ("seeds/sources.yaml", "40,000,000", "shorten the sources' entries: each needs its label, address and dates"),
+    ("seeds/009_big.txt", "5,000,000", "keep only the article's own text: a seed is one article"),
+    ("content/pages/big.md", "1,000,000", "split it into several pages")])
+def test_sixty_megabyte_file_is_refused_before_reading_with_a_hint_for_its_kind(site_root: Path, path: str,
+                                                                                 limit: str, hint: str) -> None:
+    with (site_root / path).open("wb") as f:
         f.truncate(60 * 1024 * 1024)
     result = _check(site_root)
     assert result.code == 1
-    assert "content/claims/big.yaml: error: is 62,914,560 bytes, over the limit of 1,000,000" in result.err
+    assert f"{path}: error: is 62,914,560 bytes, over the limit of {limit}" in result.err
+    assert hint in result.err
 
 
 def test_seed_that_is_not_utf8_is_refused(site_root: Path) -> None:
