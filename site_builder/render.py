@@ -657,8 +657,11 @@ def static_files(theme: Theme, model: Model) -> Assets:
 # Rendering is spread over processes only where there is enough of it to pay for them.
 PARALLEL_MIN_PAGES = 400
 # Pages go out in small ranges, so that the workers run out of work within a fraction of a second
-# of each other (with 4 ranges a worker, one finished 2 s before the other at 10,000 claims).
+# of each other (with 4 ranges a worker, one finished 2 s before the other at 10,000 claims), and of
+# at most MAX_RANGE pages: a range's pages cross to the building process as one message, held there
+# whole while it is read (at 100,000 claims, 16 ranges a worker were 200 MB each).
 CHUNKS_PER_WORKER = 16
+MAX_RANGE = 250
 _job: tuple[Renderer, tuple[Page, ...]] | None = None  # what forked workers render: set before the fork
 
 
@@ -692,10 +695,15 @@ def render_page(renderer: Renderer, page: Page) -> OutputFile:
         raise _template_failure(exc) from None
 
 
-def _render_job(numbers: list[int]) -> list[OutputFile]:
+def _render_job(job: tuple[int, list[int]]) -> tuple[int, list[OutputFile] | TemplateFailed]:
+    """The files of one job, or the failure that stopped it, with the job's number."""
     assert _job is not None
     renderer, pages = _job
-    return [render_page(renderer, pages[i]) for i in numbers]
+    number, numbers = job
+    try:
+        return number, [render_page(renderer, pages[i]) for i in numbers]
+    except TemplateFailed as failed:
+        return number, failed
 
 
 @contextlib.contextmanager
@@ -705,7 +713,10 @@ def rendering(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> Iter
     Workers are forked, so they share the renderer as it is. Each whole-site page is a job of
     its own, given out first; the others go in small runs, in plan order. The workers start at
     once, so that the caller can write other files while they render; the files come out as
-    each job is done, so that they can be written while the workers render the next ones.
+    each job is done, in the order the jobs finish, so that they can be written while the workers
+    render the next ones, and none waits in memory behind a slower job (the JSON of every claim).
+    A template that fails raises TemplateFailed after every job is done: the failure of the first
+    job in the order above, whichever finished first.
     """
     global _job
     # A few pages are worth the workers when they are whole-site pages of a large site (after one claim is
@@ -716,13 +727,13 @@ def rendering(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> Iter
         yield (render_page(renderer, page) for page in pages)
         return
     rest = [i for i, page in enumerate(pages) if not page.whole_site]
-    size = max(1, -(-len(rest) // (workers * CHUNKS_PER_WORKER)))
+    size = max(1, min(MAX_RANGE, -(-len(rest) // (workers * CHUNKS_PER_WORKER))))
     jobs = [[i] for i, page in enumerate(pages) if page.whole_site]
     jobs += [rest[i:i + size] for i in range(0, len(rest), size)]
     _job = (renderer, pages)
     pool = multiprocessing.get_context("fork").Pool(workers)
     try:
-        yield (file for chunk in pool.imap(_render_job, jobs) for file in chunk)
+        yield _as_done(pool.imap_unordered(_render_job, enumerate(jobs)))
     finally:
         # Closed and joined, never terminated (as `with Pool` does): a worker killed while it holds
         # the pool's queue lock leaves the pool waiting for that lock forever, so a template error
@@ -730,6 +741,17 @@ def rendering(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> Iter
         pool.close()
         pool.join()
         _job = None
+
+
+def _as_done(results: Iterator[tuple[int, list[OutputFile] | TemplateFailed]]) -> Iterator[OutputFile]:
+    failures: list[tuple[int, TemplateFailed]] = []
+    for number, result in results:
+        if isinstance(result, TemplateFailed):
+            failures.append((number, result))
+        elif not failures:
+            yield from result
+    if failures:
+        raise min(failures, key=lambda failure: failure[0])[1]
 
 
 def templates_key(theme: Theme) -> tuple:
