@@ -30,7 +30,7 @@ import hashlib
 import os
 import pickle
 import threading
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -110,6 +110,10 @@ class Memo(NoMemo):
         self._kinds = {kind: {key: entry for key, entry in entries.items() if entry[2] == last}
                        for kind, entries in self._kinds.items()}
         self._build = last + 1
+
+    def drop(self, kind: str) -> None:
+        """Forget every value of `kind`: they are neither given out again nor saved."""
+        self._kinds.pop(kind, None)
 
     def kept(self, kind: str, key: Hashable) -> Any:
         entry = self._kinds.get(kind, {}).get(key)
@@ -212,14 +216,13 @@ def load_kept(path: Path, version: str) -> tuple[Any, str]:
 
 
 class SavingMemo:
-    """What a build used of its memo, being written beside `path` for a build of the same `version`
-    (but for the kinds in `leave`), in a thread, while the build goes on: the search index is built
-    meanwhile, and neither changes the memo. `finish(keep)` waits for the file, then puts it in place
-    of the old one or removes it."""
+    """What a build used of its memo, being written beside `path` for a build of the same `version`,
+    in a thread, while the build goes on: the search index is built meanwhile, and neither changes
+    the memo. `finish(keep)` waits for the file, then puts it in place of the old one or removes it."""
 
-    def __init__(self, memo: Memo, path: Path, version: str, leave: Collection[str] = ()):
+    def __init__(self, memo: Memo, path: Path, version: str):
         used = {kind: {key: entry for key, entry in entries.items() if entry[2] == memo._build}
-                for kind, entries in memo._kinds.items() if kind not in leave}
+                for kind, entries in memo._kinds.items()}
         self._path = path
         self._written: Path | None = None
         self._failed: BaseException | None = None
