@@ -13,11 +13,12 @@ import errno
 import functools
 import hashlib
 import os
+import pickle
 import re
 import stat
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -59,26 +60,50 @@ def describe_character(char: str) -> str:
     return f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character' if ord(char) < 0xa0 else 'a non-character')})"
 
 
+Places = tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]], dict[Path_, str]]
+
+
+def pack_places(values: dict[Path_, tuple[int, int]], keys: dict[Path_, tuple[int, int]],
+                plain: dict[Path_, str]) -> bytes:
+    """Where each value and key of a file stood, and the unquoted text of the values read as
+    bool, null or number, pickled into one string of bytes: an eighth of the three dicts' size
+    (1 of 7.7 KB for a claim), and one object for the memo's pickle instead of a hundred and
+    fifty; every claim's are kept while a build runs, and in the memo."""
+    return pickle.dumps((values, keys, plain), protocol=5)
+
+
+@functools.lru_cache(maxsize=16)  # a file is looked at many times in a row while it is validated
+def _unpack(places: bytes) -> Places:
+    return pickle.loads(places)  # type: ignore[no-any-return]  # bytes this process made, or the memo held
+
+
+_NO_PLACES = pack_places({}, {}, {})
+
+
 @dataclass
 class YamlDoc:
     """A parsed YAML file: plain data plus where each value and key stood (1-based)."""
 
     path: str
     data: Any
-    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    plain: dict[Path_, str] = field(default_factory=dict)  # unquoted text read as bool/null/number
+    places: bytes = _NO_PLACES  # pack_places(values, keys, plain)
     text: str = ""  # the file's text: one string, the very one the memo keys the parse by
+
+    @property
+    def plain(self) -> dict[Path_, str]:
+        """The text of each unquoted value that was read as a bool, null or number."""
+        return _unpack(self.places)[2]
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """The position of a value (or of its key), or of the nearest enclosing one known."""
+        values, keys, _plain = _unpack(self.places)
         path = tuple(path)
         while True:
-            table = self.keys if key else self.values
+            table = keys if key else values
             if path in table:
                 return table[path]
-            if key and path in self.values:
-                return self.values[path]
+            if key and path in values:
+                return values[path]
             if not path:
                 return (1, 1)
             path = path[:-1]
@@ -138,6 +163,9 @@ class _Walk:
         self.count = 0
         self.max_values = yaml_limits(doc.path)[1]
         self.too_big = False
+        self.values: dict[Path_, tuple[int, int]] = {}
+        self.keys: dict[Path_, tuple[int, int]] = {}
+        self.plain: dict[Path_, str] = {}
 
     def value(self, node: yaml.Node, path: Path_, depth: int) -> Any:
         self.count += 1
@@ -150,7 +178,7 @@ class _Walk:
                 self.problems.add(self.doc.path, line, col, f"the file has {what}",
                                   "aliases (*name) repeat what they point to; write the values out, and keep the file flat")
             return None
-        self.doc.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -173,12 +201,12 @@ class _Walk:
                                   "write the keys out in full")
                 continue
             if key in out:
-                first = self.doc.keys[path + (key,)]
+                first = self.keys[path + (key,)]
                 self.problems.add(self.doc.path, line, col, f"the key '{key}' is repeated (first at line {first[0]})",
                                   "keep one of them; YAML would silently drop the first")
                 continue
             child = path + (key,)  # one tuple for the key's position and the value's
-            self.doc.keys[child] = (line, col)
+            self.keys[child] = (line, col)
             out[key] = self.value(value_node, child, depth + 1)
         return out
 
@@ -210,7 +238,7 @@ class _Walk:
         if isinstance(value, (datetime.date, datetime.datetime)):
             return value.isoformat()
         if not node.style and not isinstance(value, str):  # plain (unquoted): None or "" by loader
-            self.doc.plain[path] = node.value
+            self.plain[path] = node.value
         if isinstance(value, float) and value != value:  # .nan is never meant
             return node.value
         return value
@@ -269,6 +297,7 @@ def parse_yaml(path: str, text: str, problems: Problems) -> YamlDoc | None:
     walk = _Walk(doc, text, loader, problems)
     before = len(problems.errors)
     doc.data = walk.value(node, (), 0)
+    doc.places = pack_places(walk.values, walk.keys, walk.plain)
     if walk.too_big or len(problems.errors) > before:
         return None
     return doc
