@@ -219,7 +219,8 @@ def _editorial_report(checked: pipeline.Checked, invocation: Invocation, fmt: st
 
 def cmd_serve(args: argparse.Namespace, invocation: Invocation) -> int:
     from .preview import serve
-    return serve(args.root, args.host, args.port, open_browser=args.open, cache=_cache(args))
+    return serve(args.root, args.host, args.port, open_browser=args.open, cache=_cache(args),
+                 program=shlex.join(invocation.program), check_command=invocation.command("check"))
 
 
 def cmd_new(args: argparse.Namespace, invocation: Invocation) -> int:

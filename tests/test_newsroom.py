@@ -57,6 +57,15 @@ def test_the_installed_command_is_build_py_with_its_templates(installed: Path, t
     assert built.returncode == 0, built.err
     assert (root / "_site" / "claims" / "iraqi-factions-sent-fighters" / "index.html").is_file()
     assert list((root / "_site").rglob("style*.css"))  # the built-in static files, from the package
+    # The preview's messages name the command as it was typed.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        served = subprocess.run([installed, "serve", "--port", str(port)], cwd=root, capture_output=True,
+                                text=True, timeout=120)
+    assert served.returncode == 2
+    assert f"\n{installed} serve: error: cannot listen on 127.0.0.1:{port}:" in served.stderr  # as typed
 
 
 @pytest.mark.slow  # installs the package into a fresh environment

@@ -45,8 +45,9 @@ class PreviewServer:
     """Builds a root, serves it, and rebuilds on changes; `start()` and `stop()` for tests and `serve()`."""
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000, *, debounce: float = DEBOUNCE,
-                 out: TextIO | None = None, cache: Path | None = None):
+                 out: TextIO | None = None, cache: Path | None = None, check_command: str = "python build.py check"):
         self.root = Path(root).resolve()
+        self.check_command = check_command  # as the user would type it here: named when warnings are cut short
         self.cache = cache  # the build cache's folder, whose memo the first build starts from
         self.host = host
         self.requested_port = port
@@ -222,7 +223,7 @@ class PreviewServer:
         for problem in shown:
             say(problem.text())
         if len(fresh) > len(shown):
-            say(f"... and {len(fresh) - len(shown)} more: python build.py check lists them")
+            say(f"... and {len(fresh) - len(shown)} more: {self.check_command} lists them")
 
 
 # --- the command ------------------------------------------------------------------------------------
@@ -237,15 +238,17 @@ def _is_loopback(host: str) -> bool:
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False,
-          out: TextIO | None = None, cache: Path | None = None) -> int:
-    """Run the preview until Ctrl-C; the exit code for the command line."""
-    server = PreviewServer(root, host, port, out=out, cache=cache)
+          out: TextIO | None = None, cache: Path | None = None, program: str = "python build.py",
+          check_command: str = "python build.py check") -> int:
+    """Run the preview until Ctrl-C; the exit code for the command line. `program` and `check_command`
+    are as the user would type them here ("factcheck", "factcheck check --root site")."""
+    server = PreviewServer(root, host, port, out=out, cache=cache, check_command=check_command)
     reporter = server.reporter
     reporter.say(f"building {server.root} ...")
     try:
         server.start()
     except OSError as exc:
-        reporter.say(f"build.py serve: error: cannot listen on {host}:{port}: {exc.strerror or exc} "
+        reporter.say(f"{program} serve: error: cannot listen on {host}:{port}: {exc.strerror or exc} "
                      f"(choose another port with --port, or stop what is using it)")
         return EXIT_USAGE
     if not _is_loopback(host):
