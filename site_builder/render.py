@@ -467,8 +467,10 @@ class Renderer:
         return OutputFile(urls.FEED, feed.encode("utf-8"))
 
     def claims_json(self) -> OutputFile:
-        records = {"claims": [claim_record(self.model, c, self.anchors) for c in self.model.claims]}
-        return OutputFile(urls.CLAIMS_JSON, _json_bytes(records))
+        """{"claims": [a record for each claim]}, made a claim at a time: the records of every claim
+        held at once, then their JSON as text and as bytes, took 2.5 GB at 100,000 claims."""
+        records = [_json_bytes(claim_record(self.model, c, self.anchors), end=b"") for c in self.model.claims]
+        return OutputFile(urls.CLAIMS_JSON, b'{"claims":[' + b",".join(records) + b"]}\n")
 
     def claim_reviews(self) -> OutputFile:
         return OutputFile(urls.CLAIM_REVIEWS, _json_bytes(data_feed(self.model, self.updated)))
@@ -548,9 +550,9 @@ def timeline_chart(days: list[tuple[str, list[tuple[str, Any]]]]) -> dict[str, A
             "first": days[0][0], "last": days[-1][0]}
 
 
-def _json_bytes(data: Any) -> bytes:
+def _json_bytes(data: Any, end: bytes = b"\n") -> bytes:
     # Compact: json's C encoder does not indent, and claims.json grows with the site.
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + end
 
 
 @functools.lru_cache(maxsize=65536)
