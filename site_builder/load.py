@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import yaml
 
@@ -145,11 +145,18 @@ class Loaded:
     events: YamlDoc | None = None  # content/events.yaml, which a site may leave out
 
 
-def yaml_limits(path: str) -> tuple[int, int]:
+class YamlLimits(NamedTuple):
+    bytes: int
+    values: int
+    shorten: str  # the hint for a file over the limit of bytes
+
+
+def yaml_limits(path: str) -> YamlLimits:
     """The most bytes and values the YAML file at `path` (from the root) may have."""
     if path == inputs.SOURCES_FILE:
-        return MAX_SOURCES_YAML_BYTES, MAX_SOURCES_YAML_VALUES
-    return MAX_YAML_BYTES, MAX_YAML_VALUES
+        return YamlLimits(MAX_SOURCES_YAML_BYTES, MAX_SOURCES_YAML_VALUES,
+                          "shorten the sources' entries: each needs its label, address and dates, a few lines")
+    return YamlLimits(MAX_YAML_BYTES, MAX_YAML_VALUES, "shorten it: a claim or the site's settings take a few kilobytes")
 
 
 class _Walk:
@@ -161,7 +168,7 @@ class _Walk:
         self.loader = loader
         self.problems = problems
         self.count = 0
-        self.max_values = yaml_limits(doc.path)[1]
+        self.max_values = yaml_limits(doc.path).values
         self.too_big = False
         self.values: dict[Path_, tuple[int, int]] = {}
         self.keys: dict[Path_, tuple[int, int]] = {}
@@ -457,9 +464,8 @@ def load_yaml_file(root: Path, file: Path, problems: Problems, *, required: bool
             if required:
                 found.add(rel, 0, 0, "is missing", f"create {rel}; see the README for what it holds")
             return None
-        shorten = ("shorten the sources' entries: each needs its label, address and dates, a few lines"
-                   if rel == inputs.SOURCES_FILE else "shorten it: a claim or the site's settings take a few kilobytes")
-        data = _read(root, file, yaml_limits(rel)[0], found, shorten)
+        limits = yaml_limits(rel)
+        data = _read(root, file, limits.bytes, found, limits.shorten)
         text = None if data is None else _decode(rel, data, found)
         if text is None:
             return None
