@@ -41,8 +41,13 @@ def ref(data: bytes) -> Ref:
 
 
 def stored_digest(stored: str) -> bytes:
-    """The digest of the bytes of a file of the store, from its name."""
+    """The digest of the bytes of a file named by it (a file of the store), from its name."""
     return bytes.fromhex(os.path.basename(stored))
+
+
+def stored_ref(stored: str) -> Ref:
+    """The Ref of a file named by the digest of its bytes."""
+    return Ref(os.path.basename(stored), os.path.getsize(stored))
 
 
 class PageStore:

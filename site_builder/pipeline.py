@@ -22,7 +22,7 @@ from .render import OutputFile, TemplateFailed, render_site, stream_site
 from .search import SearchIndexFailed, index_site, is_searchable
 from .structured import lint_claim_review
 from .validate import base_url_problem, validate
-from .write import OutputBusy, check_output, output_lock, remove_leftovers, write_site
+from .write import OutputBusy, check_output, output_lock, remove_leftovers, spool_folder, write_site
 
 
 @dataclass
@@ -205,10 +205,11 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
     try:
         # A build is its own process, so it may fork workers; the threaded preview server renders in one.
         # Files are written as they come, while the workers render the next ones.
-        files = stream_site(model, checked.anchors, theme, workers=os.cpu_count() or 1,
-                            image_cache=None if cache is None else cache / build_cache.SHARE_IMAGES, memo=memo,
-                            store=store)
-        write_site(_noting(files, searchable, keyed=cache is not None), out, finish=finish)
+        with spool_folder(out) as spool:
+            files = stream_site(model, checked.anchors, theme, workers=os.cpu_count() or 1,
+                                image_cache=None if cache is None else cache / build_cache.SHARE_IMAGES, memo=memo,
+                                store=store, spool=spool)
+            write_site(_noting(files, searchable, keyed=cache is not None), out, finish=finish)
         good = True
     except TemplateFailed as exc:
         checked.problems.add(display_path(root, exc.filename), exc.line, 0, exc.message,

@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import json
 import multiprocessing
+import os
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,7 +56,9 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 class OutputFile:
     path: str  # relative to the output folder, forward slashes
     data: bytes
-    stored: str = ""  # or, in place of `data`, a file of the build cache's page store (page_store.py) with the bytes
+    # or, in place of `data`, a file named by the digest of its bytes (page_store.py) that holds them: of the
+    # build cache's page store, or of the build's spool folder (`rendering`)
+    stored: str = ""
 
 
 @dataclass(frozen=True)
@@ -664,7 +667,12 @@ PARALLEL_MIN_PAGES = 400
 # whole while it is read (at 100,000 claims, 16 ranges a worker were 200 MB each).
 CHUNKS_PER_WORKER = 16
 MAX_RANGE = 250
-_job: tuple[Renderer, tuple[Page, ...]] | None = None  # what forked workers render: set before the fork
+# A file at least this large that a worker renders, the worker writes into the spool folder it is given,
+# and it crosses to the building process as the file's name: at 100,000 claims claims.json (383 MB)
+# crossing as a message was held there twice at once, as it was read and as it was unpickled.
+SPOOL_MIN = 1 << 20
+# What forked workers render, and where they spool: set before the fork.
+_job: tuple[Renderer, tuple[Page, ...], str | None] | None = None
 
 
 class TemplateFailed(Exception):
@@ -700,16 +708,30 @@ def render_page(renderer: Renderer, page: Page) -> OutputFile:
 def _render_job(job: tuple[int, list[int]]) -> tuple[int, list[OutputFile] | TemplateFailed]:
     """The files of one job, or the failure that stopped it, with the job's number."""
     assert _job is not None
-    renderer, pages = _job
+    renderer, pages, spool = _job
     number, numbers = job
     try:
-        return number, [render_page(renderer, pages[i]) for i in numbers]
+        return number, [_spooled(render_page(renderer, pages[i]), spool) for i in numbers]
     except TemplateFailed as failed:
         return number, failed
 
 
+def _spooled(file: OutputFile, spool: str | None) -> OutputFile:
+    """A large file written into the spool folder, named by its digest, and given as that file."""
+    if spool is None or len(file.data) < SPOOL_MIN:
+        return file
+    os.makedirs(spool, exist_ok=True)
+    path = os.path.join(spool, page_store.digest(file.data).hex())
+    temporary = f"{path}.{os.getpid()}"  # two pages with the same bytes may be spooled at once
+    with open(temporary, "wb") as out:
+        out.write(file.data)
+    os.replace(temporary, path)
+    return OutputFile(file.path, b"", stored=path)
+
+
 @contextlib.contextmanager
-def rendering(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> Iterator[Iterator[OutputFile]]:
+def rendering(renderer: Renderer, pages: tuple[Page, ...], workers: int,
+              spool: str | None = None) -> Iterator[Iterator[OutputFile]]:
     """Render pages of the plan, in forked workers when there are many: the files, as they come.
 
     Workers are forked, so they share the renderer as it is. Each whole-site page is a job of
@@ -718,7 +740,8 @@ def rendering(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> Iter
     each job is done, in the order the jobs finish, so that they can be written while the workers
     render the next ones, and none waits in memory behind a slower job (the JSON of every claim).
     A template that fails raises TemplateFailed after every job is done: the failure of the first
-    job in the order above, whichever finished first.
+    job in the order above, whichever finished first. Given a `spool` folder (which the caller
+    removes), the workers write the large files there (SPOOL_MIN).
     """
     global _job
     # A few pages are worth the workers when they are whole-site pages of a large site (after one claim is
@@ -732,7 +755,7 @@ def rendering(renderer: Renderer, pages: tuple[Page, ...], workers: int) -> Iter
     size = max(1, min(MAX_RANGE, -(-len(rest) // (workers * CHUNKS_PER_WORKER))))
     jobs = [[i] for i, page in enumerate(pages) if page.whole_site]
     jobs += [rest[i:i + size] for i in range(0, len(rest), size)]
-    _job = (renderer, pages)
+    _job = (renderer, pages, spool)
     pool = multiprocessing.get_context("fork").Pool(workers)
     try:
         yield _as_done(pool.imap_unordered(_render_job, enumerate(jobs)))
@@ -770,13 +793,14 @@ def templates_key(theme: Theme) -> tuple:
 
 def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: Theme, workers: int = 1,
                 image_cache: Path | None = None, memo: NoMemo = NO_MEMO,
-                store: PageStore | None = None) -> Iterator[OutputFile]:
+                store: PageStore | None = None, spool: Path | None = None) -> Iterator[OutputFile]:
     """Every file of the site's plan (plan.py): those the page store keeps from the last build first,
     then the others as they are rendered.
 
     With a store, the memo keeps each page's digest by its path and key in the plan, with what every
     page shows and the templates' text: a page whose key is the same as in the last build is taken
     from the store (as a file to link, `OutputFile.stored`) when the store has its bytes whole.
+    Forked workers write the large files they render into `spool`, if given (`rendering`).
     """
     renderer = Renderer(model, anchors, theme, env=make_environment(theme, memo), image_cache=image_cache)
     plan = site_plan(model, renderer.assets)
@@ -795,13 +819,13 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     missing = tuple(page for page in plan.pages if page.path not in stored)
     if missing:
         renderer.prepare()  # before the workers fork
-    with rendering(renderer, missing, workers) as rendered:
+    with rendering(renderer, missing, workers, None if spool is None else str(spool)) as rendered:
         # The kept pages are linked into place while the workers render the others.
         for path, found in stored.items():
             yield OutputFile(path, b"", stored=found)
         for file in rendered:
             if store is not None:
-                made = page_store.ref(file.data)
+                made = page_store.stored_ref(file.stored) if file.stored else page_store.ref(file.data)
                 memo.get("page", keys[file.path], functools.partial(_given, made))
                 store.add(made, file.path)
             yield file

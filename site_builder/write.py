@@ -137,6 +137,19 @@ def remove_leftovers(out: Path) -> None:
             shutil.rmtree(out.parent / name, ignore_errors=True)
 
 
+@contextmanager
+def spool_folder(out: Path) -> Iterator[Path]:
+    """A folder beside `out`, on its file system, for files made before the new tree they go in (the large
+    files that rendering workers write): removed when the build ends, or with the leftovers of a killed
+    build. Its files are linked into the tree."""
+    out = Path(out).absolute()
+    spool = out.parent / f".{out.name}.building-{os.getpid()}.spool"
+    try:
+        yield spool
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
 def write_site(files: Iterable[OutputFile], out: Path, finish: Callable[[Path], None] | None = None) -> None:
     """Write every file into a new tree, then swap it for `out` in one step.
 

@@ -192,3 +192,31 @@ def test_the_cards_of_a_removed_claim_leave_the_cache(site_root: Path, tmp_path:
     (site_root / "content" / "claims" / f"{CLAIM}.yaml").unlink()
     build(site_root, tmp_path / "out", cache)
     assert sorted(p.name for p in cards.iterdir()) == [name for name in kept if name != CLAIM]
+
+
+def test_large_files_that_workers_render_are_written_by_them_and_published_whole(site_root: Path, tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from site_builder import render
+    from site_builder.inputs import Theme
+
+    reference = build(site_root, tmp_path / "reference", None)
+    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)  # workers, for the embedded site
+    monkeypatch.setattr(render, "SPOOL_MIN", 45_000)  # its largest files, written by the workers
+    checked = pipeline.check(site_root)
+    assert checked.model is not None
+    spool = tmp_path / "spool"
+    files = list(render.stream_site(checked.model, checked.anchors, Theme.for_root(site_root), workers=2, spool=spool))
+    spooled = {f.path: Path(f.stored) for f in files if f.stored}
+    assert {"claims.json", "evidence/index.html"} <= set(spooled) and len(spooled) < len(files) / 10
+    assert all(path.parent == spool for path in spooled.values())
+    assert {path: stored.read_bytes() for path, stored in spooled.items()} == {p: reference[p] for p in spooled}
+    shutil.rmtree(spool)
+    # Builds: the cache filled, then after an edit the whole-site pages rendered again, in the workers.
+    cache = tmp_path / "cache"
+    assert build(site_root, tmp_path / "out", cache) == reference
+    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    edited = build(site_root, tmp_path / "out", cache)
+    assert edited["claims.json"] != reference["claims.json"] and b"Reviewed again." in edited["claims.json"]
+    monkeypatch.undo()
+    assert edited == build(site_root, tmp_path / "cold", None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "cold", "out", "reference", "site"]  # no spool left
