@@ -60,43 +60,48 @@ def describe_character(char: str) -> str:
     return f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character' if ord(char) < 0xa0 else 'a non-character')})"
 
 
-Places = tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]], dict[Path_, str]]
+Unpacked = tuple[Any, dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]], dict[Path_, str]]
 
 
-def pack_places(values: dict[Path_, tuple[int, int]], keys: dict[Path_, tuple[int, int]],
-                plain: dict[Path_, str]) -> bytes:
-    """Where each value and key of a file stood, and the unquoted text of the values read as
-    bool, null or number, pickled into one string of bytes: an eighth of the three dicts' size
-    (1 of 7.7 KB for a claim), and one object for the memo's pickle instead of a hundred and
-    fifty; every claim's are kept while a build runs, and in the memo."""
-    return pickle.dumps((values, keys, plain), protocol=5)
+def pack(data: Any, values: dict[Path_, tuple[int, int]], keys: dict[Path_, tuple[int, int]],
+         plain: dict[Path_, str]) -> bytes:
+    """A file's data, where each of its values and keys stood, and the unquoted text of the values
+    read as bool, null or number, pickled into one string of bytes. Every claim's are kept while a
+    build runs and in the memo: a sixth of the objects' size (2.6 of 14.7 KB for a claim of the
+    bench's corpus), and one object in the memo's pickle instead of about forty. What a file's
+    data is read for, validating it, unpickles it (9 µs for a claim)."""
+    return pickle.dumps((data, values, keys, plain), protocol=5)
 
 
 @functools.lru_cache(maxsize=16)  # a file is looked at many times in a row while it is validated
-def _unpack(places: bytes) -> Places:
-    return pickle.loads(places)  # type: ignore[no-any-return]  # bytes this process made, or the memo held
+def _unpack(packed: bytes) -> Unpacked:
+    return pickle.loads(packed)  # type: ignore[no-any-return]  # bytes this process made, or the memo held
 
 
-_NO_PLACES = pack_places({}, {}, {})
+_NOTHING = pack(None, {}, {}, {})
 
 
 @dataclass
 class YamlDoc:
-    """A parsed YAML file: plain data plus where each value and key stood (1-based)."""
+    """A parsed YAML file: plain data plus where each value and key stood (1-based), packed."""
 
     path: str
-    data: Any
-    places: bytes = _NO_PLACES  # pack_places(values, keys, plain)
+    packed: bytes = _NOTHING  # pack(data, values, keys, plain)
     text: str = ""  # the file's text: one string, the very one the memo keys the parse by
+
+    @property
+    def data(self) -> Any:
+        """The file's data: read it once and keep it while it is used (each read may unpickle it)."""
+        return _unpack(self.packed)[0]
 
     @property
     def plain(self) -> dict[Path_, str]:
         """The text of each unquoted value that was read as a bool, null or number."""
-        return _unpack(self.places)[2]
+        return _unpack(self.packed)[3]
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """The position of a value (or of its key), or of the nearest enclosing one known."""
-        values, keys, _plain = _unpack(self.places)
+        _data, values, keys, _plain = _unpack(self.packed)
         path = tuple(path)
         while True:
             table = keys if key else values
@@ -281,7 +286,7 @@ def _too_deep(text: str) -> tuple[int, int] | None:
 
 def parse_yaml(path: str, text: str, problems: Problems) -> YamlDoc | None:
     """Parse one YAML document; report syntax errors with their position and a hint."""
-    doc = YamlDoc(path, None, text=text)
+    doc = YamlDoc(path, text=text)
     deep = _too_deep(text)
     if deep:
         problems.add(path, *deep, f"the file is nested more than {MAX_YAML_DEPTH} levels deep",
@@ -299,12 +304,10 @@ def parse_yaml(path: str, text: str, problems: Problems) -> YamlDoc | None:
     finally:
         loader.dispose()
     if node is None:
-        doc.data = None
         return doc
     walk = _Walk(doc, text, loader, problems)
     before = len(problems.errors)
-    doc.data = walk.value(node, (), 0)
-    doc.places = pack_places(walk.values, walk.keys, walk.plain)
+    doc.packed = pack(walk.value(node, (), 0), walk.values, walk.keys, walk.plain)
     if walk.too_big or len(problems.errors) > before:
         return None
     return doc
