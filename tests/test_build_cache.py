@@ -194,6 +194,7 @@ def test_the_cards_of_a_removed_claim_leave_the_cache(site_root: Path, tmp_path:
     assert sorted(p.name for p in cards.iterdir()) == [name for name in kept if name != CLAIM]
 
 
+@pytest.mark.slow  # several builds of the site
 def test_large_files_that_workers_render_are_written_by_them_and_published_whole(site_root: Path, tmp_path: Path,
                                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from site_builder import render
