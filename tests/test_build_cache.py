@@ -4,6 +4,8 @@ Each build here starts with no output folder, as a CI job does that restores onl
 """
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 from pathlib import Path
 
@@ -221,3 +223,31 @@ def test_large_files_that_workers_render_are_written_by_them_and_published_whole
     monkeypatch.undo()
     assert edited == build(site_root, tmp_path / "cold", None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "cold", "out", "reference", "site"]  # no spool left
+
+
+@pytest.mark.slow  # two builds of the site
+def test_a_worker_that_cannot_write_its_file_fails_the_build_with_a_message_and_keeps_the_site(
+        site_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from site_builder import render
+
+    out = tmp_path / "out"
+    assert run_cli("build", "--root", str(site_root), "--out", str(out), "--no-search").code == 0
+    before = tree(out)
+    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(render, "SPOOL_MIN", 45_000)
+    spooled = render._spooled
+
+    def disk_full(file: render.OutputFile, spool: str | None) -> render.OutputFile:
+        """The disk fills as the worker writes claims.json."""
+        if file.path == "claims.json":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.path.join(spool or "", "claims.json"))
+        return spooled(file, spool)
+
+    monkeypatch.setattr(render, "_spooled", disk_full)
+    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    result = run_cli("build", "--root", str(site_root), "--out", str(out), "--no-search")
+    assert result.code == 1, result.err
+    assert "no space left on device" in result.err.lower() and "free some space" in result.err
+    assert "was left as it was" in result.err and "Traceback" not in result.err
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # no work folder, no spool
