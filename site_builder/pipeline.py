@@ -19,7 +19,7 @@ from .memo import NO_MEMO, Memo, NoMemo, Same, SavingMemo, load_memo
 from .model import Claim, Model
 from .page_store import PageStore
 from .render import OutputFile, TemplateFailed, render_site, stream_site
-from .search import SearchIndexFailed, index_site, is_searchable
+from .search import SearchIndexFailed, ShardCache, index_site, is_searchable
 from .structured import lint_claim_review
 from .validate import base_url_problem, validate
 from .write import OutputBusy, check_output, output_lock, remove_leftovers, spool_folder, write_site
@@ -188,8 +188,8 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
         return checked
     model = checked.model
     language = model.site.language
-    shards = None if cache is None else cache / build_cache.SHARDS
     store = None if cache is None else PageStore(cache / build_cache.PAGES)
+    kept = None if cache is None or store is None else ShardCache(cache / build_cache.SHARDS, store, version)
     searchable: dict[str, bytes] = {}  # the searchable pages; with a cache, the digests that key the index's shards
     saving: SavingMemo | None = None
 
@@ -199,7 +199,7 @@ def _build_locked(root: Path, out: Path, theme: Theme, base_url: str | None, sea
             # Every page is rendered: the memo is whole, and is written while Pagefind indexes.
             saving = SavingMemo(memo, cache / build_cache.MEMO, version)
         if search:
-            index_site(tree, language, searchable, shards, version, store)
+            index_site(tree, language, searchable, kept)
 
     good = False
     try:

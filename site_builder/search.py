@@ -43,7 +43,7 @@ import tempfile
 import time
 import zlib
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from . import urls
 from .memo import load_kept, save_kept
@@ -152,16 +152,24 @@ def _stored(kept: object, store: PageStore) -> dict[str, str] | None:
     return found
 
 
-def index_site(folder: Path, language: str, pages: dict[str, bytes] | None = None, cache: Path | None = None,
-               version: str = "", store: PageStore | None = None) -> None:
+class ShardCache(NamedTuple):
+    """Where a build keeps the search index's shards for the next build: the list of each shard's
+    files in `folder`, by the digests of its pages, for a reader of `version`; the files in `store`."""
+
+    folder: Path
+    store: PageStore
+    version: str
+
+
+def index_site(folder: Path, language: str, pages: dict[str, bytes] | None = None,
+               kept: ShardCache | None = None) -> None:
     """Write the search index of the site in `folder` into `folder`/pagefind, one folder a shard.
 
     `pages` are the output paths of the searchable pages, as the build wrote them, each with the
     `page_store.digest` of its bytes (or anything, without a cache); by default the folder is walked
-    for them. `cache`, if given, is where the lists of the shards' files are kept between builds (see
-    above), by those digests, and `store` the page store that keeps the files themselves. The shards
-    indexed afresh are kept only once every shard is whole, and the kept lists this build does not use
-    are removed then.
+    for them. With `kept`, a shard whose pages are the same as in a build before is taken from the
+    cache (see above), and the others are kept there once every shard is whole; the kept lists this
+    build does not use are removed then.
     """
     folder = Path(folder).absolute()
     paths = sorted(pages) if pages is not None else searchable(folder)
@@ -175,9 +183,9 @@ def index_site(folder: Path, language: str, pages: dict[str, bytes] | None = Non
     for number, shard in enumerate(shards):
         output = folder / urls.search_shard(number)
         output.mkdir(parents=True)
-        key = _shard_key(shard, pages or {}, language, version) if cache is not None else ""
+        key = _shard_key(shard, pages or {}, language, kept.version) if kept is not None else ""
         keys.append(key)
-        found = _stored(load_kept(cache / key, version)[0], store) if cache is not None and store else None
+        found = _stored(load_kept(kept.folder / key, kept.version)[0], kept.store) if kept is not None else None
         if found is not None:
             for name, stored in sorted(found.items()):
                 (output / name).parent.mkdir(parents=True, exist_ok=True)
@@ -187,16 +195,16 @@ def index_site(folder: Path, language: str, pages: dict[str, bytes] | None = Non
             fresh_keys.append(key)
     if fresh:
         index_shards(folder, fresh, language)
-    if cache is None or store is None:
+    if kept is None:
         return
     for key, (_paths, output) in zip(fresh_keys, fresh):
         try:
-            save_kept(cache / key, version, _kept_files(output, store, folder))
+            save_kept(kept.folder / key, kept.version, _kept_files(output, kept.store, folder))
         except OSError:
             pass  # a shard that cannot be kept only costs the next build its indexing
-    if cache.is_dir():
-        for stale in set(os.listdir(cache)) - set(keys):
-            (cache / stale).unlink(missing_ok=True)
+    if kept.folder.is_dir():
+        for stale in set(os.listdir(kept.folder)) - set(keys):
+            (kept.folder / stale).unlink(missing_ok=True)
 
 
 def index_shards(folder: Path, shards: list[tuple[list[str], Path]], language: str) -> None:
