@@ -672,7 +672,7 @@ MAX_RANGE = 250
 # crossing as a message was held there twice at once, as it was read and as it was unpickled.
 SPOOL_MIN = 1 << 20
 # What forked workers render, and where they spool: set before the fork.
-_job: tuple[Renderer, tuple[Page, ...], str | None] | None = None
+_job: tuple[Renderer, tuple[Page, ...], Path | None] | None = None
 
 
 class TemplateFailed(Exception):
@@ -716,7 +716,7 @@ def _render_job(job: tuple[int, list[int]]) -> tuple[int, list[OutputFile] | Tem
         return number, failed
 
 
-def _spooled(file: OutputFile, spool: str | None) -> OutputFile:
+def _spooled(file: OutputFile, spool: Path | None) -> OutputFile:
     """A large file written into the spool folder, named by its digest, and given as that file."""
     if spool is None or len(file.data) < SPOOL_MIN:
         return file
@@ -731,7 +731,7 @@ def _spooled(file: OutputFile, spool: str | None) -> OutputFile:
 
 @contextlib.contextmanager
 def rendering(renderer: Renderer, pages: tuple[Page, ...], workers: int,
-              spool: str | None = None) -> Iterator[Iterator[OutputFile]]:
+              spool: Path | None = None) -> Iterator[Iterator[OutputFile]]:
     """Render pages of the plan, in forked workers when there are many: the files, as they come.
 
     Workers are forked, so they share the renderer as it is. Each whole-site page is a job of
@@ -819,7 +819,7 @@ def stream_site(model: Model, anchors: dict[tuple[str, int], Anchor], theme: The
     missing = tuple(page for page in plan.pages if page.path not in stored)
     if missing:
         renderer.prepare()  # before the workers fork
-    with rendering(renderer, missing, workers, None if spool is None else str(spool)) as rendered:
+    with rendering(renderer, missing, workers, spool) as rendered:
         # The kept pages are linked into place while the workers render the others.
         for path, found in stored.items():
             yield OutputFile(path, b"", stored=found)

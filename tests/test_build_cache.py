@@ -237,7 +237,7 @@ def test_a_worker_that_cannot_write_its_file_fails_the_build_with_a_message_and_
     monkeypatch.setattr(render, "SPOOL_MIN", 45_000)
     spooled = render._spooled
 
-    def disk_full(file: render.OutputFile, spool: str | None) -> render.OutputFile:
+    def disk_full(file: render.OutputFile, spool: Path | None) -> render.OutputFile:
         """The disk fills as the worker writes claims.json."""
         if file.path == "claims.json":
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.path.join(spool or "", "claims.json"))
