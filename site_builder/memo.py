@@ -70,8 +70,12 @@ class Hashed(tuple):
             self._hash = tuple.__hash__(self)
             return self._hash
 
-    def __reduce__(self) -> tuple[type[Hashed], tuple[tuple]]:
-        return Hashed, (tuple(self),)  # hashes differ from one process to the next: never kept
+    def __reduce__(self) -> tuple[Callable[..., Hashed], tuple]:
+        return _hashed, tuple(self)  # hashes differ from one process to the next: never kept
+
+
+def _hashed(*items: Any) -> Hashed:
+    return Hashed(items)
 
 
 class NoMemo:

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,7 +152,7 @@ def check_schema(doc: YamlDoc, name: str, problems: Problems) -> bool:
         problems.add(doc.path, 1, 1, "the file is empty", "see the README for what it holds")
         return False
     before = len(problems.errors)
-    if PLACEHOLDER in doc.text:  # the walk costs more than this look
+    if PLACEHOLDER.encode() in doc.packed:  # the walk costs more than this look (a pickle holds text as UTF-8)
         _report_placeholders(doc, doc.data, (), problems)
     if len(problems.errors) == before and is_valid_fast(name, doc.data):
         return True
@@ -560,14 +561,14 @@ def _check_claimants(doc: YamlDoc, value: Any, problems: Problems) -> tuple[Clai
                                 f"{' ' * len(indent)}kind: person          # or: organisation\n"
                                 f"{' ' * len(indent)}role: \"...\"          # optional: role or affiliation")
             continue
-        name = " ".join(item["name"].split())
+        name = sys.intern(" ".join(item["name"].split()))  # a claimant speaks in many claims: one string
         if "affiliation" in item and item["kind"] != "person":
             kline, kcol = doc.where(path + ("affiliation",), key=True)
             problems.add(doc.path, kline, kcol, "'affiliation' is for a person: the organisation they speak for",
                          "describe an organisation with 'role:', or set 'kind: person'")
             continue
-        out.append(Claimant(name, item["kind"], " ".join(item.get("role", "").split()), item.get("url", ""),
-                            claimant_slug(name), " ".join(item.get("affiliation", "").split())))
+        out.append(Claimant(name, item["kind"], sys.intern(" ".join(item.get("role", "").split())), item.get("url", ""),
+                            sys.intern(claimant_slug(name)), sys.intern(" ".join(item.get("affiliation", "").split()))))
     return tuple(out)
 
 
