@@ -487,7 +487,7 @@ def load_yaml_file(root: Path, file: Path, problems: Problems, *, required: bool
         limits = yaml_limits(rel)
         data = _read(root, file, limits.bytes, found, limits.shorten)
         text = None if data is None else _decode(rel, data, found)
-        if text is None:
+        if data is None or text is None:
             return None
         text = text.lstrip("\ufeff")
         # The same bytes parse to the same object, even when the file's stat changed. Keyed by their
