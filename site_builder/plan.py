@@ -94,6 +94,7 @@ def site_plan(model: Model, assets: Assets) -> Plan:
         _page(urls.TIMELINE, ("timeline", claims, sources, model.events), "timeline", whole_site=True),
         _page(urls.CLAIMANTS, ("claimants", claims), "claimants_index", whole_site=True),
         _page(urls.SITE_IMAGE, ("site-image",), "site_share_image", whole_site=True),
+        _page(urls.CLAIMS, ("claims-index",), "claims_index"),
     ]
     pages += [_page(urls.source(sid), ("source", source, tuple(cites[sid])), "source", source)
               for sid, source in sources]

@@ -235,6 +235,7 @@ class Renderer:
         path = urls.output_path(address)
         root = root or "../" * path.count("/") or "./"
         context.setdefault("csp", CSP)
+        context.setdefault("noindex", address in urls.UNLISTED)
         context.setdefault("og_image", urls.absolute(self.model.site.base_url, "site_image"))
         context.setdefault("og_title", title)
         html = self.env.get_template(template).render(
@@ -270,12 +271,16 @@ class Renderer:
 
     def search(self) -> OutputFile:
         # Pagefind runs its index as WebAssembly: the one page that needs 'wasm-unsafe-eval'.
-        # A page of search results has nothing of its own to index: noindex, and out of the sitemap.
         # The index's shards (search.py): search.js loads the first and merges the others into it.
         bundles = search.bundles(len(self.model.claims))
-        return self.page(urls.SEARCH, "search.html", "Search", noindex=True, bundles=bundles,
+        return self.page(urls.SEARCH, "search.html", "Search", bundles=bundles,
                          csp=CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"),
                          scripts=[self.assets.url("search.js")])
+
+    def claims_index(self) -> OutputFile:
+        """claims/, the folder of the claim pages: it sends the reader on to the home page, which lists
+        every claim (as Hugo's aliases do: a refresh at once, the home page as canonical, and a link)."""
+        return self.page(urls.CLAIMS, "claims.html", "All claims", canonical=self.model.site.base_url + urls.HOME)
 
     def claim(self, claim: Claim) -> OutputFile:
         columns = []
@@ -489,7 +494,7 @@ class Renderer:
         entries = []
         for path in sorted(paths):
             address = urls.address_of(path)
-            if address != path and address != urls.SEARCH:  # the search page is noindex
+            if address != path and address not in urls.UNLISTED:
                 entries.append((self.model.site.base_url + address, modified.get(path, latest)))
         xml = self.env.get_template("sitemap.xml").render(entries=entries)
         return OutputFile(urls.SITEMAP, xml.encode("utf-8"))

@@ -49,7 +49,7 @@ from . import urls
 from .memo import load_kept, save_kept
 from .page_store import PageStore, Ref, place, ref
 
-SEARCHABLE = "claims"  # the folder of the pages that are searchable
+SEARCHABLE = "claims"  # the folder of the claim pages, the searchable ones (claims/<id>/index.html)
 SHARD_PAGES = 2000  # pages a shard holds at most, on average
 _LOOK_EVERY = 0.01  # seconds between looks at the running Pagefind processes
 
@@ -78,14 +78,17 @@ def bundles(pages: int) -> list[str]:
 
 
 def is_searchable(path: str) -> bool:
-    return path.startswith(SEARCHABLE + "/") and path.endswith(".html")
+    """Whether the output path is a claim page's: in a folder of SEARCHABLE's, not the folder's own page."""
+    folder, _, inside = path.partition("/")
+    return folder == SEARCHABLE and "/" in inside and path.endswith(".html")
 
 
 def searchable(folder: Path) -> list[str]:
     """The output paths of the searchable pages in `folder`, sorted."""
     top = folder / SEARCHABLE
-    return sorted(os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/")
-                  for parent, _dirs, names in os.walk(top) for name in names if name.endswith(".html"))
+    found = (os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/")
+             for parent, _dirs, names in os.walk(top) for name in names)
+    return sorted(path for path in found if is_searchable(path))
 
 
 def incomplete(folder: Path, pages: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 HOME = ""
+CLAIMS = "claims/"  # the claim pages' folder: what a reader gets who shortens a claim's address (the home page lists them)
 SEARCH = "search/"
 SEARCH_INDEX = "pagefind/"  # the folder the search index is written to, one folder a shard (search.py)
 SOURCES = "sources/"
@@ -28,6 +29,7 @@ SITEMAP = "sitemap.xml"
 TIMELINE = "timeline/"
 CLAIMANTS = "claimants/"
 SITE_IMAGE = "share.png"  # the site's card for a shared link
+UNLISTED = (SEARCH, CLAIMS)  # pages with nothing of their own to index: noindex, and out of the sitemap
 
 
 def claim(claim_id: str) -> str:
@@ -75,7 +77,7 @@ def _fixed(url: str) -> Callable[[], str]:
 
 # The names templates use: url('claim', claim.id), url('sources'), url('feed')...
 ROUTES: dict[str, Callable[..., str]] = {
-    "home": _fixed(HOME), "search": _fixed(SEARCH),
+    "home": _fixed(HOME), "claims": _fixed(CLAIMS), "search": _fixed(SEARCH),
     "sources": _fixed(SOURCES), "verdicts": _fixed(VERDICTS), "tags": _fixed(TAGS),
     "corrections": _fixed(CORRECTIONS), "evidence": _fixed(EVIDENCE), "not_found": _fixed(NOT_FOUND),
     "feed": _fixed(FEED), "claims_json": _fixed(CLAIMS_JSON), "claim_reviews": _fixed(CLAIM_REVIEWS),

@@ -33,6 +33,22 @@ def test_search_finds_a_claim_by_a_word_of_its_text(served) -> None:
     page.close()
 
 
+def test_a_claim_address_shortened_to_its_folder_leads_to_the_list_of_claims(served) -> None:
+    url, browser = served
+    model = pipeline.check(PROJECT).model
+    page = browser.new_page()
+    page.goto(f"{url}claims/iraqi-factions-sent-fighters/")
+    page.goto(f"{url}claims/")  # as a reader who cuts the claim's id off the address
+    page.wait_for_url(url, timeout=10_000)
+    assert page.locator(".claim-card").count() == len(model.claims)
+    page.close()
+    context = browser.new_context(java_script_enabled=False)  # a refresh, not a script: it works with scripts off
+    page = context.new_page()
+    page.goto(f"{url}claims/")
+    page.wait_for_url(url, timeout=10_000)
+    context.close()
+
+
 def test_verdict_filter_shows_only_that_verdict_in_place(served) -> None:
     url, browser = served
     model = pipeline.check(PROJECT).model

@@ -268,15 +268,22 @@ def test_the_atom_feed_is_valid_against_the_rfc_4287_grammar(built_site: Path, t
     assert result.returncode != 0 and "id" in result.stdout
 
 
-def test_the_sitemap_is_valid_against_the_sitemaps_org_schema_and_leaves_out_the_search_page(
+def test_the_sitemap_is_valid_against_the_sitemaps_org_schema_and_lists_every_page_but_the_noindex_ones(
         built_site: Path) -> None:
     schema = xmlschema.XMLSchema(str(VENDOR / "sitemap.xsd"))
     schema.validate(str(built_site / "sitemap.xml"))
     locs = [u["loc"] for u in schema.to_dict(str(built_site / "sitemap.xml"))["url"]]
+    base = page_url(built_site, built_site / "index.html")
+    listed, unlisted = [], []
+    for page in sorted(built_site.rglob("index.html")):
+        folder = page.parent.relative_to(built_site).as_posix()
+        address = base if folder == "." else f"{base}{folder}/"
+        noindex = '<meta name="robots" content="noindex">' in page.read_text(encoding="utf-8")
+        (unlisted if noindex else listed).append(address)
+    assert sorted(locs) == sorted(listed)
+    # The search page, and claims/, which sends a reader who shortens a claim's address to the home page.
+    assert unlisted == [f"{base}claims/", f"{base}search/"]
     assert {page_url(built_site, p) for p in claim_pages(built_site)} <= set(locs)
-    assert not [loc for loc in locs if loc.endswith("/search/")]
-    search = (built_site / "search" / "index.html").read_text(encoding="utf-8")
-    assert '<meta name="robots" content="noindex">' in search
 
 
 def test_a_base_url_with_a_path_gets_a_warning_about_robots_txt(site_root: Path) -> None:
