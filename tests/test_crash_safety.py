@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, run_cli
 
-from site_builder.search import incomplete, index_shards, shard_count, shard_of
+from site_builder.search import incomplete, index_shards, searchable, shard_count, shard_of
 
 KILLS = 16
 AIMED_KILLS = 4  # of each kind: during indexing, right after the swap
@@ -68,7 +68,7 @@ def test_killed_builds_never_leave_a_mix(site_root: Path, tmp_path: Path) -> Non
 
 def _whole_index(out: Path) -> str:
     """What is missing from the site's search index: "" when its shards index every claim page, whole."""
-    pages = sorted(p.relative_to(out).as_posix() for p in out.glob("claims/**/*.html"))
+    pages = searchable(out)
     count = shard_count(len(pages))
     for shard in range(count):
         missing = incomplete(out / "pagefind" / str(shard), sum(1 for p in pages if shard_of(p, count) == shard))
