@@ -22,7 +22,9 @@ def test_html_and_css_are_valid_per_the_nu_html_checker(local_site: Path) -> Non
     vnu = node_package_file("vnu-jar/build/dist/vnu.jar")
     files = sorted(str(p) for p in local_site.rglob("*.html")) + sorted(
         str(p) for p in (local_site / "static").glob("*.css"))
-    proc = subprocess.run([java, "-Xss1024k", "-jar", str(vnu), "--format", "json", "--stdout",
+    # A run of seconds: the JIT's first tier alone halves the checker's processor time (4.3 s -> 2.0 s),
+    # with a deeper stack for its larger frames (the checker's schema recursion overflows 1 MB then).
+    proc = subprocess.run([java, "-Xss4m", "-XX:TieredStopAtLevel=1", "-jar", str(vnu), "--format", "json", "--stdout",
                            "--exit-zero-always", "--also-check-css", *files],
                           capture_output=True, text=True, timeout=600)
     messages = json.loads(proc.stdout)["messages"]
