@@ -50,6 +50,22 @@ def stored_ref(stored: str) -> Ref:
     return Ref(os.path.basename(stored), os.path.getsize(stored))
 
 
+def put(folder: str, data: bytes) -> str:
+    """`data` in a file of `folder` named by its digest, written beside and renamed into place (two
+    processes may put the same bytes at once); its path."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, digest(data).hex())
+    temporary = f"{path}.{os.getpid()}"
+    try:
+        with open(temporary, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return path
+
+
 class PageStore:
     """The folder of pages, and what one build used of it and added to it."""
 

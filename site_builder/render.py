@@ -14,7 +14,6 @@ import hashlib
 import itertools
 import json
 import multiprocessing
-import os
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -725,13 +724,7 @@ def _spooled(file: OutputFile, spool: Path | None) -> OutputFile:
     """A large file written into the spool folder, named by its digest, and given as that file."""
     if spool is None or len(file.data) < SPOOL_MIN:
         return file
-    os.makedirs(spool, exist_ok=True)
-    path = os.path.join(spool, page_store.digest(file.data).hex())
-    temporary = f"{path}.{os.getpid()}"  # two pages with the same bytes may be spooled at once
-    with open(temporary, "wb") as out:
-        out.write(file.data)
-    os.replace(temporary, path)
-    return OutputFile(file.path, b"", stored=path)
+    return OutputFile(file.path, b"", stored=page_store.put(str(spool), file.data))
 
 
 @contextlib.contextmanager

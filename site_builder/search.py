@@ -49,7 +49,7 @@ from . import urls
 from .memo import load_kept, save_kept
 from .page_store import PageStore, Ref, place, ref
 
-SEARCHABLE = "claims"  # the folder of the claim pages, the searchable ones (claims/<id>/index.html)
+SEARCHABLE = urls.CLAIMS.rstrip("/")  # the folder of the claim pages, the searchable ones (claims/<id>/index.html)
 SHARD_PAGES = 2000  # pages a shard holds at most, on average
 _LOOK_EVERY = 0.01  # seconds between looks at the running Pagefind processes
 

@@ -33,33 +33,33 @@ UNLISTED = (SEARCH, CLAIMS)  # pages with nothing of their own to index: noindex
 
 
 def claim(claim_id: str) -> str:
-    return f"claims/{claim_id}/"
+    return f"{CLAIMS}{claim_id}/"
 
 
 def share_image(claim_id: str) -> str:
     """A claim's card for a shared link (Open Graph)."""
-    return f"claims/{claim_id}/share.png"
+    return f"{CLAIMS}{claim_id}/share.png"
 
 
 def source_text(source_id: str) -> str:
     """A source's exact text, which the W3C selectors of claims.json count in."""
-    return f"sources/{source_id}/source.txt"
+    return f"{SOURCES}{source_id}/source.txt"
 
 
 def claimant(slug: str) -> str:
-    return f"claimants/{slug}/"
+    return f"{CLAIMANTS}{slug}/"
 
 
 def source(source_id: str) -> str:
-    return f"sources/{source_id}/"
+    return f"{SOURCES}{source_id}/"
 
 
 def verdict(key: str) -> str:
-    return f"verdicts/{key}/"
+    return f"{VERDICTS}{key}/"
 
 
 def tag(name: str) -> str:
-    return f"tags/{name}/"
+    return f"{TAGS}{name}/"
 
 
 def search_shard(number: int) -> str:
