@@ -6,9 +6,11 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Tests run in one process more than there are processors (pytest-xdist): many wait on a browser
-# or a subprocess part of the time. `make test WORKERS=0` runs them in this process, one by one.
+# or a subprocess part of the time. Each process is handed one test at a time as it finishes the
+# last (--maxschedchunk 1), the slow ones first (tests/conftest.py), so that no process is left
+# with a queue of slow tests while the others wait. `make test WORKERS=0` runs them in this process.
 WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
-PARALLEL := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist worksteal)
+PARALLEL := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist load --maxschedchunk 1)
 
 .PHONY: serve build check test test-fast lint golden test-tools fuzz bench clean
 
