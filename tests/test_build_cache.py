@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, copy_site, made_once, run_cli
 
 from site_builder import build_cache, pipeline, search
 
@@ -28,6 +28,12 @@ def build(root: Path, out: Path, cache: Path | None) -> dict[str, bytes]:
     return tree(out)
 
 
+def assert_same(cached: dict[str, bytes], cold: dict[str, bytes]) -> None:
+    assert sorted(cached) == sorted(cold)
+    differ = [path for path in cold if cached[path] != cold[path]]
+    assert not differ, differ
+
+
 def assert_same_as_cold(root: Path, tmp_path: Path, cache: Path,
                         colds: dict[str | None, dict[str, bytes]] | None = None) -> dict[str, bytes]:
     """Build with the cache, and compare with a cold build of the same input; `colds` keeps the cold
@@ -37,9 +43,7 @@ def assert_same_as_cold(root: Path, tmp_path: Path, cache: Path,
     cold = (colds or {}).get(state) or build(root, tmp_path / "cold", None)
     if colds is not None and state is not None:
         colds[state] = cold
-    assert sorted(cached) == sorted(cold)
-    differ = [path for path in cold if cached[path] != cold[path]]
-    assert not differ, differ
+    assert_same(cached, cold)
     return cached
 
 
@@ -47,6 +51,20 @@ def rewrite(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, (path, old)
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def edit_a_claim(root: Path) -> None:
+    rewrite(root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+
+
+@pytest.fixture(scope="session")
+def edited_cold(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """A cold build of the embedded site with one claim edited (edit_a_claim), made once a run."""
+    def make(folder: Path) -> None:
+        root = copy_site(folder)
+        edit_a_claim(root)
+        build(root, folder / "cold", None)
+    return tree(made_once(tmp_path_factory, "edited-cold", make) / "cold")
 
 
 @pytest.fixture
@@ -94,7 +112,7 @@ def test_an_edited_claim_reindexes_only_its_own_shard(site_root: Path, tmp_path:
     real = search.index_shards
     monkeypatch.setattr(search, "index_shards", lambda folder, shards, language: (
         indexed.extend(paths for paths, _output in shards), real(folder, shards, language)))
-    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    edit_a_claim(site_root)
     cached = build(site_root, tmp_path / "cached", cache)
     edited = f"claims/{CLAIM}/index.html"
     assert len(indexed) == 1 and edited in indexed[0]  # one Pagefind run, over the edited claim's shard
@@ -106,11 +124,11 @@ def test_an_edited_claim_reindexes_only_its_own_shard(site_root: Path, tmp_path:
 @pytest.mark.slow  # three builds with search each
 @pytest.mark.parametrize("damage", ["flip a byte", "cut short", "another version", "empty"])
 def test_a_damaged_or_foreign_cache_is_not_used(site_root: Path, tmp_path: Path, damage: str,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+                                                monkeypatch: pytest.MonkeyPatch, edited_cold: dict[str, bytes]) -> None:
     cache = tmp_path / "cache"
     build(site_root, tmp_path / "first", cache)
     # A cache whose pages say something else: used, they would be published.
-    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    edit_a_claim(site_root)
     memo = cache / build_cache.MEMO
     data = memo.read_bytes()
     if damage == "flip a byte":
@@ -124,7 +142,7 @@ def test_a_damaged_or_foreign_cache_is_not_used(site_root: Path, tmp_path: Path,
     for kept in (cache / build_cache.SHARDS).iterdir():  # and every kept search shard damaged
         data = kept.read_bytes()
         kept.write_bytes(data[:-40] + bytes([data[-40] ^ 1]) + data[-39:])
-    assert_same_as_cold(site_root, tmp_path, cache)
+    assert_same(build(site_root, tmp_path / "cached", cache), edited_cold)
 
 
 def test_a_build_that_fails_leaves_the_cache_as_it_was(site_root: Path, tmp_path: Path,
@@ -136,7 +154,7 @@ def test_a_build_that_fails_leaves_the_cache_as_it_was(site_root: Path, tmp_path
     def killed(*_: object) -> None:
         raise search.SearchIndexFailed("killed")
     monkeypatch.setattr(search, "index_shards", killed)
-    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    edit_a_claim(site_root)
     assert not pipeline.build(site_root, tmp_path / "second", cache=cache).ok
     assert tree(cache) == before
 
@@ -150,7 +168,7 @@ def test_the_cache_folder_is_chosen_and_no_cache_builds_cold(site_root: Path, tm
     assert (cache / build_cache.MEMO).is_file() and not (site_root / ".cache").exists()
     shutil.rmtree(out)
     kept = (cache / build_cache.MEMO).stat().st_mtime_ns
-    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    edit_a_claim(site_root)
     run = run_cli("build", "--root", str(site_root), "--out", str(out), "--no-cache", "--no-search",
                   "--cache-dir", str(cache))
     assert run.code == 0, run.err
@@ -197,12 +215,13 @@ def test_the_cards_of_a_removed_claim_leave_the_cache(site_root: Path, tmp_path:
 
 
 @pytest.mark.slow  # several builds of the site
-def test_large_files_that_workers_render_are_written_by_them_and_published_whole(site_root: Path, tmp_path: Path,
-                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_files_that_workers_render_are_written_by_them_and_published_whole(
+        site_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built_site: Path,
+        edited_cold: dict[str, bytes]) -> None:
     from site_builder import render
     from site_builder.inputs import Theme
 
-    reference = build(site_root, tmp_path / "reference", None)
+    reference = tree(built_site)  # the embedded site, built without workers
     monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)  # workers, for the embedded site
     monkeypatch.setattr(render, "SPOOL_MIN", 45_000)  # its largest files, written by the workers
     checked = pipeline.check(site_root)
@@ -217,12 +236,11 @@ def test_large_files_that_workers_render_are_written_by_them_and_published_whole
     # Builds: the cache filled, then after an edit the whole-site pages rendered again, in the workers.
     cache = tmp_path / "cache"
     assert build(site_root, tmp_path / "out", cache) == reference
-    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    edit_a_claim(site_root)
     edited = build(site_root, tmp_path / "out", cache)
     assert edited["claims.json"] != reference["claims.json"] and b"Reviewed again." in edited["claims.json"]
-    monkeypatch.undo()
-    assert edited == build(site_root, tmp_path / "cold", None)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "cold", "out", "reference", "site"]  # no spool left
+    assert edited == edited_cold
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "out", "site"]  # no spool left
 
 
 @pytest.mark.slow  # two builds of the site
@@ -244,7 +262,7 @@ def test_a_worker_that_cannot_write_its_file_fails_the_build_with_a_message_and_
         return spooled(file, spool)
 
     monkeypatch.setattr(render, "_spooled", disk_full)
-    rewrite(site_root / "content" / "claims" / f"{CLAIM}.yaml", "summary: >-\n", "summary: >-\n  Reviewed again.\n")
+    edit_a_claim(site_root)
     result = run_cli("build", "--root", str(site_root), "--out", str(out), "--no-search")
     assert result.code == 1, result.err
     assert "no space left on device" in result.err.lower() and "free some space" in result.err
