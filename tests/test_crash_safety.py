@@ -19,6 +19,12 @@ KILLS = 16
 AIMED_KILLS = 4  # of each kind: during indexing, right after the swap
 
 
+@pytest.fixture
+def site_root(small_site_root: Path) -> Path:
+    """These tests are about folders, locks and processes, not content: the embedded site with five claims."""
+    return small_site_root
+
+
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 

@@ -127,10 +127,16 @@ MARKDOWN = [
 SAFE_LINKS = "See [the methodology](../../methodology/) and [Reuters](https://www.reuters.com/)."
 
 
+@pytest.fixture
+def site_root(small_site_root: Path) -> Path:
+    """What a hostile file does does not depend on the rest of the site: the embedded site with five claims."""
+    return small_site_root
+
+
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The embedded site with one more claim for each hostile text below, built once."""
-    root = copy_site(tmp_path_factory.mktemp("hostile"))
+    """The embedded site (five of its claims) with one more claim for each hostile text below, built once."""
+    root = copy_site(tmp_path_factory.mktemp("hostile"), claims=5)
     claims = root / "content" / "claims"
     for field in FIELDS:
         (claims / f"script-in-{field}.yaml").write_text(claim_text(**{field: SCRIPT}), encoding="utf-8")

@@ -20,6 +20,12 @@ from conftest import PROJECT, run_cli
 from site_builder.write import MARKER, output_lock
 
 
+@pytest.fixture
+def site_root(small_site_root: Path) -> Path:
+    """These tests are about folders, locks and processes, not content: the embedded site with five claims."""
+    return small_site_root
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under a folder, hidden ones included, with its bytes."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
