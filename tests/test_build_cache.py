@@ -14,7 +14,7 @@ from conftest import PROJECT, copy_site, made_once, run_cli
 
 from site_builder import build_cache, pipeline, search
 
-CLAIM = "iraqi-factions-sent-fighters"
+CLAIM = "assad-asked-iraq-for-reinforcements"  # one of the five of small_site_root
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -145,72 +145,72 @@ def test_a_damaged_or_foreign_cache_is_not_used(site_root: Path, tmp_path: Path,
     assert_same(build(site_root, tmp_path / "cached", cache), edited_cold)
 
 
-def test_a_build_that_fails_leaves_the_cache_as_it_was(site_root: Path, tmp_path: Path,
+def test_a_build_that_fails_leaves_the_cache_as_it_was(small_site_root: Path, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "cache"
-    build(site_root, tmp_path / "first", cache)
+    build(small_site_root, tmp_path / "first", cache)
     before = tree(cache)
 
     def killed(*_: object) -> None:
         raise search.SearchIndexFailed("killed")
     monkeypatch.setattr(search, "index_shards", killed)
-    edit_a_claim(site_root)
-    assert not pipeline.build(site_root, tmp_path / "second", cache=cache).ok
+    edit_a_claim(small_site_root)
+    assert not pipeline.build(small_site_root, tmp_path / "second", cache=cache).ok
     assert tree(cache) == before
 
 
 @pytest.mark.slow  # several builds of the site
-def test_the_cache_folder_is_chosen_and_no_cache_builds_cold(site_root: Path, tmp_path: Path) -> None:
+def test_the_cache_folder_is_chosen_and_no_cache_builds_cold(small_site_root: Path, tmp_path: Path) -> None:
     cache = tmp_path / "elsewhere"
     out = tmp_path / "out"
-    run = run_cli("build", "--root", str(site_root), "--out", str(out), "--cache-dir", str(cache), "--no-search")
+    run = run_cli("build", "--root", str(small_site_root), "--out", str(out), "--cache-dir", str(cache), "--no-search")
     assert run.code == 0, run.err
-    assert (cache / build_cache.MEMO).is_file() and not (site_root / ".cache").exists()
+    assert (cache / build_cache.MEMO).is_file() and not (small_site_root / ".cache").exists()
     shutil.rmtree(out)
     kept = (cache / build_cache.MEMO).stat().st_mtime_ns
-    edit_a_claim(site_root)
-    run = run_cli("build", "--root", str(site_root), "--out", str(out), "--no-cache", "--no-search",
+    edit_a_claim(small_site_root)
+    run = run_cli("build", "--root", str(small_site_root), "--out", str(out), "--no-cache", "--no-search",
                   "--cache-dir", str(cache))
     assert run.code == 0, run.err
-    assert (cache / build_cache.MEMO).stat().st_mtime_ns == kept and not (site_root / ".cache").exists()
-    run = run_cli("build", "--root", str(site_root), "--out", str(out), "--no-search")
+    assert (cache / build_cache.MEMO).stat().st_mtime_ns == kept and not (small_site_root / ".cache").exists()
+    run = run_cli("build", "--root", str(small_site_root), "--out", str(out), "--no-search")
     assert run.code == 0, run.err
-    assert (site_root / build_cache.DEFAULT_FOLDER / build_cache.MEMO).is_file()
+    assert (small_site_root / build_cache.DEFAULT_FOLDER / build_cache.MEMO).is_file()
 
 
 @pytest.mark.slow  # several builds of the site
-def test_a_page_changed_in_the_published_site_is_rendered_again_not_copied(site_root: Path, tmp_path: Path) -> None:
+def test_a_page_changed_in_the_published_site_is_rendered_again_not_copied(small_site_root: Path, tmp_path: Path) -> None:
     # The cache keeps the published pages by hard link: a page changed in place in the published site
     # changes the cache's copy too, and the next build must notice and render it again.
     cache = tmp_path / "cache"
-    build(site_root, tmp_path / "first", cache)
+    build(small_site_root, tmp_path / "first", cache)
     page = tmp_path / "first" / "claims" / CLAIM / "index.html"
     with open(page, "r+b") as file:  # in place, as an editor that keeps the file's identity would
         file.write(b"<!-- changed by hand -->")
-    other = sorted(p for p in (site_root / "content" / "claims").glob("*.yaml") if p.stem != CLAIM)[0]
+    other = sorted(p for p in (small_site_root / "content" / "claims").glob("*.yaml") if p.stem != CLAIM)[0]
     rewrite(other, "summary: >-\n", "summary: >-\n  Reviewed again.\n")
-    cached = assert_same_as_cold(site_root, tmp_path, cache)
+    cached = assert_same_as_cold(small_site_root, tmp_path, cache)
     assert b"changed by hand" not in cached[f"claims/{CLAIM}/index.html"]
 
 
 @pytest.mark.slow  # several builds of the site
-def test_a_cache_folder_that_cannot_be_written_only_makes_the_build_cold(site_root: Path, tmp_path: Path) -> None:
+def test_a_cache_folder_that_cannot_be_written_only_makes_the_build_cold(small_site_root: Path, tmp_path: Path) -> None:
     cold = tmp_path / "cold"
-    assert run_cli("build", "--root", str(site_root), "--out", str(cold), "--no-cache").code == 0
+    assert run_cli("build", "--root", str(small_site_root), "--out", str(cold), "--no-cache").code == 0
     out = tmp_path / "out"
-    run = run_cli("build", "--root", str(site_root), "--out", str(out), "--cache-dir", "/proc/no-cache-here")
+    run = run_cli("build", "--root", str(small_site_root), "--out", str(out), "--cache-dir", "/proc/no-cache-here")
     assert run.code == 0, run.err
     assert tree(out) == tree(cold)
 
 
-def test_the_cards_of_a_removed_claim_leave_the_cache(site_root: Path, tmp_path: Path) -> None:
+def test_the_cards_of_a_removed_claim_leave_the_cache(small_site_root: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    build(site_root, tmp_path / "out", cache)
+    build(small_site_root, tmp_path / "out", cache)
     cards = cache / build_cache.SHARE_IMAGES
     assert (cards / CLAIM).is_dir()
     kept = sorted(p.name for p in cards.iterdir())
-    (site_root / "content" / "claims" / f"{CLAIM}.yaml").unlink()
-    build(site_root, tmp_path / "out", cache)
+    (small_site_root / "content" / "claims" / f"{CLAIM}.yaml").unlink()
+    build(small_site_root, tmp_path / "out", cache)
     assert sorted(p.name for p in cards.iterdir()) == [name for name in kept if name != CLAIM]
 
 
