@@ -219,9 +219,10 @@ def test_og_image_is_an_absolute_url_that_serves_the_1200_by_630_card(served, mo
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("width", "height"), [*SCREENS, TABLET])
-def test_pages_scroll_no_wider_than_the_screen(served, model, width, height) -> None:
+@pytest.mark.parametrize("screens", [[SCREENS[0]], [SCREENS[1], TABLET]], ids=["phone", "desktop-and-tablet"])
+def test_pages_scroll_no_wider_than_the_screen(served, model, screens: list[tuple[int, int]]) -> None:
     url, browser = served
+    width, height = screens[0]
     context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 500)
     page = context.new_page()
     claim = model.claims[0]
@@ -231,9 +232,11 @@ def test_pages_scroll_no_wider_than_the_screen(served, model, width, height) -> 
     too_wide = []
     for path in paths:
         page.goto(url + path)
-        wide = page.evaluate("document.documentElement.scrollWidth")
-        if wide > width:
-            too_wide.append((path, wide))
+        for width, height in screens:  # the page laid out again at each size (no mobile emulation to switch)
+            page.set_viewport_size({"width": width, "height": height})
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                too_wide.append((path, width, wide))
     context.close()
     assert too_wide == []
 
