@@ -179,7 +179,8 @@ def test_the_cache_folder_is_chosen_and_no_cache_builds_cold(small_site_root: Pa
 
 
 @pytest.mark.slow  # several builds of the site
-def test_a_page_changed_in_the_published_site_is_rendered_again_not_copied(small_site_root: Path, tmp_path: Path) -> None:
+def test_a_page_changed_in_the_published_site_is_rendered_again_not_copied(small_site_root: Path,
+                                                                           tmp_path: Path) -> None:
     # The cache keeps the published pages by hard link: a page changed in place in the published site
     # changes the cache's copy too, and the next build must notice and render it again.
     cache = tmp_path / "cache"

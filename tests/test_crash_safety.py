@@ -19,32 +19,26 @@ KILLS = 16
 AIMED_KILLS = 4  # of each kind: during indexing, right after the swap
 
 
-@pytest.fixture
-def site_root(small_site_root: Path) -> Path:
-    """These tests are about folders, locks and processes, not content: the embedded site with five claims."""
-    return small_site_root
-
-
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.slow
-def test_killed_builds_never_leave_a_mix(site_root: Path, tmp_path: Path) -> None:
-    out = site_root / "_site"
-    assert run_cli("build", "--root", str(site_root)).code == 0
+def test_killed_builds_never_leave_a_mix(small_site_root: Path, tmp_path: Path) -> None:
+    out = small_site_root / "_site"
+    assert run_cli("build", "--root", str(small_site_root)).code == 0
     old = _tree(out)
-    claim = site_root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml"
+    claim = small_site_root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml"
     claim.write_text(claim.read_text(encoding="utf-8").replace("summary: >-\n", "summary: >-\n  Changed. ", 1),
                      encoding="utf-8")
     new_reference = tmp_path / "reference"
-    assert run_cli("build", "--root", str(site_root), "--out", str(new_reference)).code == 0
+    assert run_cli("build", "--root", str(small_site_root), "--out", str(new_reference)).code == 0
     new = _tree(new_reference)
     assert new != old
 
     rng = random.Random(20241202)
     started = time.monotonic()
-    subprocess.run([sys.executable, str(PROJECT / "build.py"), "build", "--root", str(site_root),
+    subprocess.run([sys.executable, str(PROJECT / "build.py"), "build", "--root", str(small_site_root),
                     "--out", str(tmp_path / "timing")], check=True, capture_output=True)
     full = time.monotonic() - started
     outcomes = {"old": 0, "new": 0}
@@ -53,7 +47,7 @@ def test_killed_builds_never_leave_a_mix(site_root: Path, tmp_path: Path) -> Non
         if now != old:  # put the old site back for the next build to replace
             shutil.rmtree(out)
             _restore(out, old)
-        proc = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "build", "--root", str(site_root)],
+        proc = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "build", "--root", str(small_site_root)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0, full * 1.1))
         proc.send_signal(signal.SIGKILL)
@@ -66,7 +60,7 @@ def test_killed_builds_never_leave_a_mix(site_root: Path, tmp_path: Path) -> Non
         # A killed build may leave its work folder and its (released) lock file beside the output;
         # the next build removes them.
         assert all(name.startswith(("._site.building-", "._site.old-")) or name == "._site.lock" for name in leftovers)
-    assert run_cli("build", "--root", str(site_root)).code == 0
+    assert run_cli("build", "--root", str(small_site_root)).code == 0
     assert not [p for p in out.parent.iterdir() if p.name.startswith("._site.")]
     assert _tree(out) == new
     print(f"killed {KILLS} builds: {outcomes['old']} left the old site, {outcomes['new']} the new one")
@@ -116,46 +110,47 @@ def _kill_when(proc: subprocess.Popen, moment, limit: float = 120) -> bool:
     return False
 
 
-def _changed_site(site_root: Path) -> None:
-    about = site_root / "content" / "pages" / "about.md"
+def _changed_site(small_site_root: Path) -> None:
+    about = small_site_root / "content" / "pages" / "about.md"
     about.write_text(about.read_text(encoding="utf-8") + "\nAnother line.\n", encoding="utf-8")
 
 
 @pytest.mark.slow
-def test_a_build_killed_while_indexing_leaves_the_old_site_with_its_whole_index(site_root: Path) -> None:
-    out = site_root / "_site"
-    assert run_cli("build", "--root", str(site_root)).code == 0
+def test_a_build_killed_while_indexing_leaves_the_old_site_with_its_whole_index(small_site_root: Path) -> None:
+    out = small_site_root / "_site"
+    assert run_cli("build", "--root", str(small_site_root)).code == 0
     hits = 0
     for _ in range(AIMED_KILLS):
         old = _tree(out)
-        _changed_site(site_root)
-        proc = _build(site_root, "--no-cache")  # from the cache, no shard would change: every shard indexed
+        _changed_site(small_site_root)
+        proc = _build(small_site_root, "--no-cache")  # from the cache, no shard would change: every shard indexed
         hit = _kill_when(proc, lambda: _indexing(proc.pid))  # noqa: B023 - called while proc is this one
         if hit:
             assert _tree(out) == old, "a build killed while indexing changed the site"
         hits += hit
         assert _whole_index(out) == ""
-        assert run_cli("build", "--root", str(site_root)).code == 0
+        assert run_cli("build", "--root", str(small_site_root)).code == 0
     assert hits >= AIMED_KILLS - 1, f"only {hits} builds were caught while indexing"
     print(f"killed {hits} of {AIMED_KILLS} builds while Pagefind ran: each left the old site and its whole index")
 
 
 @pytest.mark.slow
-def test_a_build_killed_right_after_the_swap_publishes_the_whole_new_site(site_root: Path, tmp_path: Path) -> None:
-    out = site_root / "_site"
-    assert run_cli("build", "--root", str(site_root)).code == 0
+def test_a_build_killed_right_after_the_swap_publishes_the_whole_new_site(small_site_root: Path,
+                                                                          tmp_path: Path) -> None:
+    out = small_site_root / "_site"
+    assert run_cli("build", "--root", str(small_site_root)).code == 0
     hits = 0
     for round_ in range(AIMED_KILLS):
-        _changed_site(site_root)
+        _changed_site(small_site_root)
         reference = tmp_path / f"reference-{round_}"
-        assert run_cli("build", "--root", str(site_root), "--out", str(reference)).code == 0
+        assert run_cli("build", "--root", str(small_site_root), "--out", str(reference)).code == 0
         new = _tree(reference)
         before = out.stat().st_ino
-        proc = _build(site_root)
+        proc = _build(small_site_root)
         hits += _kill_when(proc, lambda: out.stat().st_ino != before)  # noqa: B023 - the swap has happened
         assert _tree(out) == new, "the swapped-in site is not the whole new one"
         assert _whole_index(out) == ""
-        assert run_cli("build", "--root", str(site_root)).code == 0  # and the next build cleans up
+        assert run_cli("build", "--root", str(small_site_root)).code == 0  # and the next build cleans up
         assert not [p for p in out.parent.iterdir() if p.name.startswith("._site.")]
     assert hits >= AIMED_KILLS - 1, f"only {hits} builds were caught right after the swap"
     print(f"killed {hits} of {AIMED_KILLS} builds right after the swap: each published the whole new site")

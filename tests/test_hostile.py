@@ -127,12 +127,6 @@ MARKDOWN = [
 SAFE_LINKS = "See [the methodology](../../methodology/) and [Reuters](https://www.reuters.com/)."
 
 
-@pytest.fixture
-def site_root(small_site_root: Path) -> Path:
-    """What a hostile file does does not depend on the rest of the site: the embedded site with five claims."""
-    return small_site_root
-
-
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded site (five of its claims) with one more claim for each hostile text below, built once."""
@@ -171,18 +165,19 @@ def test_claim_text_cannot_break_out_of_the_json_ld(hostile_site: Path) -> None:
     assert findings(page) == []
 
 
-def test_site_title_and_source_metadata_are_escaped(site_root: Path) -> None:
-    site = site_root / "content" / "site.yaml"
+def test_site_title_and_source_metadata_are_escaped(small_site_root: Path) -> None:
+    site = small_site_root / "content" / "site.yaml"
     text = site.read_text(encoding="utf-8")
     site.write_text(re.sub(r"^title: .*$", 'title: "<script>alert(1)</script> Site"', text, count=1, flags=re.M),
                     encoding="utf-8")
-    sources = site_root / "seeds" / "sources.yaml"
+    sources = small_site_root / "seeds" / "sources.yaml"
     text = sources.read_text(encoding="utf-8")
     sources.write_text(re.sub(r"^(\s+)label: .*$", r'\1label: "<img src=x onerror=alert(1)>"', text, count=1,
                               flags=re.M), encoding="utf-8")
-    assert build(site_root).code == 0
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; Site" in (site_root / "_site" / "index.html").read_text(encoding="utf-8")
-    assert_inert(site_root / "_site")
+    assert build(small_site_root).code == 0
+    home = (small_site_root / "_site" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Site" in home
+    assert_inert(small_site_root / "_site")
 
 
 @pytest.mark.parametrize("number", range(len(MARKDOWN)), ids=MARKDOWN)
@@ -206,19 +201,19 @@ def _check(root: Path):
     return result
 
 
-def test_alias_bomb_is_refused(site_root: Path) -> None:
+def test_alias_bomb_is_refused(small_site_root: Path) -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
-    (site_root / "content" / "claims" / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = _check(site_root)
+    (small_site_root / "content" / "claims" / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _check(small_site_root)
     assert result.code == 1 and "content/claims/bomb.yaml:" in result.err and "more than 50000 values" in result.err
 
 
 @pytest.mark.parametrize("text", ["a: " + "[" * 200_000, "a: " + "{x: " * 50_000, "- " * 100_000 + "x"],
                          ids=["flow-sequences", "flow-mappings", "block-sequences"])
-def test_deep_nesting_is_refused_without_crashing(site_root: Path, text: str) -> None:
-    (site_root / "content" / "claims" / "deep.yaml").write_text(text + "\n", encoding="utf-8")
-    result = _check(site_root)
+def test_deep_nesting_is_refused_without_crashing(small_site_root: Path, text: str) -> None:
+    (small_site_root / "content" / "claims" / "deep.yaml").write_text(text + "\n", encoding="utf-8")
+    result = _check(small_site_root)
     assert result.code == 1 and "content/claims/deep.yaml:1:" in result.err and "nested more than" in result.err
 
 
@@ -227,25 +222,25 @@ def test_deep_nesting_is_refused_without_crashing(site_root: Path, text: str) ->
     ("seeds/sources.yaml", "40,000,000", "shorten the sources' entries: each needs its label, address and dates"),
     ("seeds/009_big.txt", "5,000,000", "keep only the article's own text: a seed is one article"),
     ("content/pages/big.md", "1,000,000", "split it into several pages")])
-def test_sixty_megabyte_file_is_refused_before_reading_with_a_hint_for_its_kind(site_root: Path, path: str,
+def test_sixty_megabyte_file_is_refused_before_reading_with_a_hint_for_its_kind(small_site_root: Path, path: str,
                                                                                  limit: str, hint: str) -> None:
-    with (site_root / path).open("wb") as f:
+    with (small_site_root / path).open("wb") as f:
         f.truncate(60 * 1024 * 1024)
-    result = _check(site_root)
+    result = _check(small_site_root)
     assert result.code == 1
     assert f"{path}: error: is 62,914,560 bytes, over the limit of {limit}" in result.err
     assert hint in result.err
 
 
-def test_seed_that_is_not_utf8_is_refused(site_root: Path) -> None:
-    (site_root / "seeds" / "009_latin1.txt").write_bytes("Caf\xe9 r\xe9sum\xe9\n".encode("latin-1"))
-    result = _check(site_root)
+def test_seed_that_is_not_utf8_is_refused(small_site_root: Path) -> None:
+    (small_site_root / "seeds" / "009_latin1.txt").write_bytes("Caf\xe9 r\xe9sum\xe9\n".encode("latin-1"))
+    result = _check(small_site_root)
     assert "seeds/009_latin1.txt:1:4: error: is not UTF-8 (byte 0xe9" in result.err
 
 
-def test_seed_with_nul_bytes_is_refused(site_root: Path) -> None:
-    (site_root / "seeds" / "009_nul.txt").write_bytes(b"line one\nline\x00two\n")
-    assert "seeds/009_nul.txt:2: error: contains a NUL byte" in _check(site_root).err
+def test_seed_with_nul_bytes_is_refused(small_site_root: Path) -> None:
+    (small_site_root / "seeds" / "009_nul.txt").write_bytes(b"line one\nline\x00two\n")
+    assert "seeds/009_nul.txt:2: error: contains a NUL byte" in _check(small_site_root).err
 
 
 def _add_seed(root: Path, seed_id: str, data: bytes) -> None:
@@ -259,21 +254,21 @@ def _add_seed(root: Path, seed_id: str, data: bytes) -> None:
     "\ufeffThe minister said the border was secure.\r\nHe added that “no fighters” would cross.\r\n".encode(),
     "The minister said the border was secure.\r\nHe added that “no fighters” would cross.\r\n".encode(),
 ])
-def test_seed_with_bom_or_crlf_anchors_on_the_right_characters(site_root: Path, data: bytes) -> None:
-    _add_seed(site_root, "009_odd", data)
+def test_seed_with_bom_or_crlf_anchors_on_the_right_characters(small_site_root: Path, data: bytes) -> None:
+    _add_seed(small_site_root, "009_odd", data)
     claim = claim_text().replace("002_a4831d323f0df05e", "009_odd").replace(
         "around 200 Iraqi fighters entered Syria", 'He added that \\"no fighters\\" would cross')
-    (site_root / "content" / "claims" / "odd.yaml").write_text(claim, encoding="utf-8")
-    result = build(site_root)
+    (small_site_root / "content" / "claims" / "odd.yaml").write_text(claim, encoding="utf-8")
+    result = build(small_site_root)
     assert result.code == 0, result.err
-    page = (site_root / "_site" / "sources" / "009_odd" / "index.html").read_text(encoding="utf-8")
+    page = (small_site_root / "_site" / "sources" / "009_odd" / "index.html").read_text(encoding="utf-8")
     assert "<mark id=\"c-odd-1\" data-excerpts=\"c-odd-1\">He added that “no fighters” would cross</mark>" in page
 
 
 @pytest.mark.parametrize("name", ["%2e%2e%2fescape", "Iraq", "іraq", "C:x", "claim name", "ａ"])
-def test_claim_ids_that_are_not_slugs_are_refused(site_root: Path, name: str) -> None:
-    (site_root / "content" / "claims" / f"{name}.yaml").write_text(claim_text(), encoding="utf-8")
-    result = _check(site_root)
+def test_claim_ids_that_are_not_slugs_are_refused(small_site_root: Path, name: str) -> None:
+    (small_site_root / "content" / "claims" / f"{name}.yaml").write_text(claim_text(), encoding="utf-8")
+    result = _check(small_site_root)
     assert result.code == 1 and "is not a valid claim id" in result.err
 
 
@@ -283,58 +278,59 @@ def test_claim_ids_that_are_not_slugs_are_refused(site_root: Path, name: str) ->
     ("source: 002_a4831d323f0df05e", "source: ../seeds/002_a4831d323f0df05e"),
     ("source: 002_a4831d323f0df05e", "source: /etc/passwd"),
 ])
-def test_paths_that_try_to_leave_the_site_are_refused(site_root: Path, field: str, value: str) -> None:
-    (site_root / "content" / "claims" / "escape.yaml").write_text(claim_text().replace(field, value), encoding="utf-8")
-    result = _check(site_root)
+def test_paths_that_try_to_leave_the_site_are_refused(small_site_root: Path, field: str, value: str) -> None:
+    escape = small_site_root / "content" / "claims" / "escape.yaml"
+    escape.write_text(claim_text().replace(field, value), encoding="utf-8")
+    result = _check(small_site_root)
     assert result.code == 1 and "content/claims/escape.yaml:" in result.err
 
 
-def test_symlinks_out_of_the_root_are_refused_not_followed(site_root: Path, tmp_path: Path) -> None:
+def test_symlinks_out_of_the_root_are_refused_not_followed(small_site_root: Path, tmp_path: Path) -> None:
     secret = tmp_path / "secret.yaml"
     secret.write_text(claim_text(claim="A secret that must never be published anywhere."), encoding="utf-8")
-    os.symlink(secret, site_root / "content" / "claims" / "linked.yaml")
+    os.symlink(secret, small_site_root / "content" / "claims" / "linked.yaml")
     outside = tmp_path / "outside-seed.txt"
     outside.write_text("private text\n", encoding="utf-8")
-    os.symlink(outside, site_root / "seeds" / "009_linked.txt")
-    result = build(site_root)
+    os.symlink(outside, small_site_root / "seeds" / "009_linked.txt")
+    result = build(small_site_root)
     assert result.code == 1
     assert "content/claims/linked.yaml: error: is a symbolic link to a place outside the site root" in result.err
     assert "seeds/009_linked.txt: error: is a symbolic link to a place outside the site root" in result.err
-    assert not (site_root / "_site").exists()
+    assert not (small_site_root / "_site").exists()
 
 
-def test_symlinked_folder_out_of_the_root_is_refused(site_root: Path, tmp_path: Path) -> None:
+def test_symlinked_folder_out_of_the_root_is_refused(small_site_root: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
-    (site_root / "content" / "pages").rename(elsewhere)
-    os.symlink(elsewhere, site_root / "content" / "pages")
-    result = _check(site_root)
+    (small_site_root / "content" / "pages").rename(elsewhere)
+    os.symlink(elsewhere, small_site_root / "content" / "pages")
+    result = _check(small_site_root)
     assert "content/pages: error: is a symbolic link to a place outside the site root" in result.err
 
 
-def test_missing_cited_seed_is_an_error(site_root: Path) -> None:
-    (site_root / "seeds" / "003_a0ba19a7bca5e600.txt").unlink()
-    result = _check(site_root)
+def test_missing_cited_seed_is_an_error(small_site_root: Path) -> None:
+    (small_site_root / "seeds" / "003_a0ba19a7bca5e600.txt").unlink()
+    result = _check(small_site_root)
     assert result.code == 1
     assert "seeds/sources.yaml:" in result.err and "there is no seed file seeds/003_a0ba19a7bca5e600.txt" in result.err
 
 
-def test_folder_where_a_file_should_be_is_an_error(site_root: Path) -> None:
-    (site_root / "content" / "site.yaml").unlink()
-    (site_root / "content" / "site.yaml").mkdir()
-    (site_root / "content" / "claims" / "folder.yaml").mkdir()
-    result = _check(site_root)
+def test_folder_where_a_file_should_be_is_an_error(small_site_root: Path) -> None:
+    (small_site_root / "content" / "site.yaml").unlink()
+    (small_site_root / "content" / "site.yaml").mkdir()
+    (small_site_root / "content" / "claims" / "folder.yaml").mkdir()
+    result = _check(small_site_root)
     assert "content/site.yaml: error: is a folder, where a file was expected" in result.err
     assert "content/claims/folder.yaml: error: is a folder, where a file was expected" in result.err
 
 
-def test_build_writes_nothing_outside_its_output_folder(site_root: Path) -> None:
-    workdir = site_root.parent
+def test_build_writes_nothing_outside_its_output_folder(small_site_root: Path) -> None:
+    workdir = small_site_root.parent
     before = sorted(p for p in workdir.rglob("*"))
-    result = run_cli("build", "--root", str(site_root), cwd=workdir)  # with the search index
+    result = run_cli("build", "--root", str(small_site_root), cwd=workdir)  # with the search index
     assert result.code == 0, result.err
-    assert (site_root / "_site" / "pagefind" / "0" / "pagefind-entry.json").is_file()
+    assert (small_site_root / "_site" / "pagefind" / "0" / "pagefind-entry.json").is_file()
     # Besides the output, a build writes only its cache, under the root's .cache/.
-    record = site_root / ".cache" / "site-builder"
+    record = small_site_root / ".cache" / "site-builder"
     after = sorted(p for p in workdir.rglob("*") if "_site" not in p.relative_to(workdir).parts
                    and record not in p.parents and p not in (record, record.parent))
     assert after == before
@@ -346,12 +342,12 @@ def test_build_writes_nothing_outside_its_output_folder(site_root: Path) -> None
     ("\\x01", "U+0001"), ("\\e]52;c;SGVsbG8=\\a", "U+001B"), ("\\uFFFE", "U+FFFE"), ("\\x7f", "U+007F"),
     ("\\x9b31m", "U+009B"), ("\\U0001FFFF", "U+1FFFF"), ("\\uFDD0", "U+FDD0"), ("\\x0c", "U+000C"),
 ])
-def test_escaped_control_and_non_characters_are_refused_at_their_value(site_root: Path, written: str,
+def test_escaped_control_and_non_characters_are_refused_at_their_value(small_site_root: Path, written: str,
                                                                        code_point: str) -> None:
     claim = claim_text().replace('summary: "An ordinary value for this field."',
                                  f'summary: "An ordinary value {written} for this field."')
-    (site_root / "content" / "claims" / "strange.yaml").write_text(claim, encoding="utf-8")
-    result = _check(site_root)
+    (small_site_root / "content" / "claims" / "strange.yaml").write_text(claim, encoding="utf-8")
+    result = _check(small_site_root)
     assert result.code == 1
     line = 1 + next(i for i, text in enumerate(claim.split("\n")) if text.startswith("summary:"))
     assert f"content/claims/strange.yaml:{line}:10: error: the text holds the invisible character {code_point}" in result.err
@@ -359,35 +355,35 @@ def test_escaped_control_and_non_characters_are_refused_at_their_value(site_root
 
 @pytest.mark.parametrize(("raw", "code_point"), [("\u0085", "U+0085"), ("\ufdd0", "U+FDD0"),
                                                  ("\U0010ffff", "U+10FFFF"), ("\x1b", "U+001B")])
-def test_raw_control_and_non_characters_are_refused_at_their_column(site_root: Path, raw: str,
+def test_raw_control_and_non_characters_are_refused_at_their_column(small_site_root: Path, raw: str,
                                                                     code_point: str) -> None:
     claim = claim_text().replace('claim: "An ordinary value', f'claim: "An {raw}ordinary value', 1)
     assert raw in claim
-    (site_root / "content" / "claims" / "strange.yaml").write_text(claim, encoding="utf-8")
-    page = site_root / "content" / "pages" / "about.md"
+    (small_site_root / "content" / "claims" / "strange.yaml").write_text(claim, encoding="utf-8")
+    page = small_site_root / "content" / "pages" / "about.md"
     page.write_text(page.read_text(encoding="utf-8") + f"\nA line with{raw} in it.\n", encoding="utf-8")
     lines = page.read_text(encoding="utf-8").split("\n")
-    result = _check(site_root)
+    result = _check(small_site_root)
     assert result.code == 1
     assert f"content/claims/strange.yaml:1:12: error: holds the invisible character {code_point}" in result.err
     assert f"content/pages/about.md:{len(lines) - 1}:12: error: holds the invisible character {code_point}" in result.err
 
 
-def test_a_seed_with_a_control_character_is_refused_at_its_line_and_column(site_root: Path) -> None:
-    _add_seed(site_root, "009_ctrl", b"A first line.\nThe second \x1b[2J line.\n")
-    result = _check(site_root)
+def test_a_seed_with_a_control_character_is_refused_at_its_line_and_column(small_site_root: Path) -> None:
+    _add_seed(small_site_root, "009_ctrl", b"A first line.\nThe second \x1b[2J line.\n")
+    result = _check(small_site_root)
     assert "seeds/009_ctrl.txt:2:12: error: holds the invisible character U+001B" in result.err
 
 
-def test_strange_but_lawful_text_gives_well_formed_feeds_and_sitemaps(site_root: Path) -> None:
+def test_strange_but_lawful_text_gives_well_formed_feeds_and_sitemaps(small_site_root: Path) -> None:
     from xml.etree import ElementTree
     strange = "Tab\there, a line\nbreak, \u202eright-to-left\u202c, \u0627\u0644\u0639\u0631\u0627\u0642, \U0001f600 & <b>"
     claim = claim_text(claim=strange, summary=strange * 2, claimant=strange)
-    (site_root / "content" / "claims" / "strange.yaml").write_text(claim, encoding="utf-8")
-    result = build(site_root)
+    (small_site_root / "content" / "claims" / "strange.yaml").write_text(claim, encoding="utf-8")
+    result = build(small_site_root)
     assert result.code == 0, result.err
     for name in ("feed.xml", "sitemap.xml"):
-        ElementTree.parse(site_root / "_site" / name)  # raises if not well-formed
+        ElementTree.parse(small_site_root / "_site" / name)  # raises if not well-formed
 
 
 # --- patterns match the whole text ------------------------------------------------------------
@@ -398,18 +394,19 @@ def test_strange_but_lawful_text_gives_well_formed_feeds_and_sitemaps(site_root:
     ("source: 002_a4831d323f0df05e", 'source: "002_a4831d323f0df05e\\n"'),
     ("    stance: supports", '    stance: supports\n    id: "first\\n"'),
 ])
-def test_a_trailing_newline_does_not_pass_for_a_slug(site_root: Path, old: str, new: str) -> None:
-    (site_root / "content" / "claims" / "newline.yaml").write_text(claim_text().replace(old, new, 1), encoding="utf-8")
-    result = _check(site_root)
+def test_a_trailing_newline_does_not_pass_for_a_slug(small_site_root: Path, old: str, new: str) -> None:
+    newline = small_site_root / "content" / "claims" / "newline.yaml"
+    newline.write_text(claim_text().replace(old, new, 1), encoding="utf-8")
+    result = _check(small_site_root)
     assert result.code == 1 and "content/claims/newline.yaml:" in result.err
     assert "\\n" in result.err  # the value is shown, its newline escaped
 
 
-def test_a_claim_file_whose_name_ends_in_a_newline_is_refused(site_root: Path) -> None:
-    (site_root / "content" / "claims" / "iraq\n.yaml").write_text(claim_text(), encoding="utf-8")
-    result = build(site_root)
+def test_a_claim_file_whose_name_ends_in_a_newline_is_refused(small_site_root: Path) -> None:
+    (small_site_root / "content" / "claims" / "iraq\n.yaml").write_text(claim_text(), encoding="utf-8")
+    result = build(small_site_root)
     assert result.code == 1 and "content/claims/iraq\\n.yaml: error: the file name 'iraq\\n' is not a valid claim id" in result.err
-    assert not (site_root / "_site").exists()
+    assert not (small_site_root / "_site").exists()
 
 
 # --- base_url ---------------------------------------------------------------------------------
@@ -422,30 +419,30 @@ BAD_BASE_URLS = ["https://example.org//evil.example/", "https://user@evil.exampl
 
 
 @pytest.mark.parametrize("url", BAD_BASE_URLS)
-def test_a_base_url_that_is_not_a_plain_folder_address_is_refused(site_root: Path, url: str) -> None:
-    site = site_root / "content" / "site.yaml"
+def test_a_base_url_that_is_not_a_plain_folder_address_is_refused(small_site_root: Path, url: str) -> None:
+    site = small_site_root / "content" / "site.yaml"
     lines = site.read_text(encoding="utf-8").split("\n")
     number = next(i for i, line in enumerate(lines) if line.startswith("base_url:"))
     lines[number] = f'base_url: "{url}"'
     site.write_text("\n".join(lines), encoding="utf-8")
-    result = build(site_root)
+    result = build(small_site_root)
     assert result.code == 1 and f"content/site.yaml:{number + 1}:" in result.err, result.err
-    assert not (site_root / "_site").exists()
+    assert not (small_site_root / "_site").exists()
 
 
 @pytest.mark.parametrize("url", [u.encode().decode("unicode_escape") for u in BAD_BASE_URLS
                                  if "\\u0000" not in u and u != "https://example.org"])  # a missing final / is added
-def test_a_base_url_given_on_the_command_line_is_checked_the_same(site_root: Path, url: str) -> None:
-    result = run_cli("build", "--root", str(site_root), "--no-search", "--base-url", url)
+def test_a_base_url_given_on_the_command_line_is_checked_the_same(small_site_root: Path, url: str) -> None:
+    result = run_cli("build", "--root", str(small_site_root), "--no-search", "--base-url", url)
     assert result.code == 1 and "--base-url: error: " in result.err and "is not a plain web address" in result.err
-    assert not (site_root / "_site").exists()
+    assert not (small_site_root / "_site").exists()
 
 
 @pytest.mark.parametrize("url", ["https://example.org/", "http://localhost:8000/fact-check/", "https://x.example/a/b~c/"])
-def test_plain_base_urls_are_used(site_root: Path, url: str) -> None:
-    result = run_cli("build", "--root", str(site_root), "--no-search", "--base-url", url)
+def test_plain_base_urls_are_used(small_site_root: Path, url: str) -> None:
+    result = run_cli("build", "--root", str(small_site_root), "--no-search", "--base-url", url)
     assert result.code == 0, result.err
-    assert f"<loc>{url}claims/" in (site_root / "_site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert f"<loc>{url}claims/" in (small_site_root / "_site" / "sitemap.xml").read_text(encoding="utf-8")
 
 
 # --- messages cannot drive a terminal or forge a CI annotation ---------------------------------
@@ -454,13 +451,13 @@ FORGERY = "x\n::error file=README.md,line=1::forged\u2028::warning::forged too"
 
 
 @pytest.mark.parametrize("fmt", ["text", "github"])
-def test_messages_cannot_start_a_line_or_send_escape_sequences(site_root: Path, fmt: str) -> None:
+def test_messages_cannot_start_a_line_or_send_escape_sequences(small_site_root: Path, fmt: str) -> None:
     # A value shown in the message (an unknown verdict), and a file name with an OSC 52 clipboard write.
-    (site_root / "content" / "claims" / "forge.yaml").write_text(
+    (small_site_root / "content" / "claims" / "forge.yaml").write_text(
         claim_text().replace("verdict: conflicting", "verdict: " + json.dumps(FORGERY)), encoding="utf-8")
-    (site_root / "content" / "claims" / "\x1b]52;c;SGVsbG8=\x07\n::error::x.yaml").write_text(
+    (small_site_root / "content" / "claims" / "\x1b]52;c;SGVsbG8=\x07\n::error::x.yaml").write_text(
         claim_text(), encoding="utf-8")
-    result = run_cli("check", "--root", str(site_root), "--format", fmt)
+    result = run_cli("check", "--root", str(small_site_root), "--format", fmt)
     output = result.out + result.err
     assert result.code == 1
     assert "\x1b" not in output and "\x07" not in output and "\u2028" not in output
@@ -473,45 +470,46 @@ def test_messages_cannot_start_a_line_or_send_escape_sequences(site_root: Path, 
 
 # --- links, loops and special files, in every path (the up-to-date check included) ---------
 
-def test_a_symbolic_link_loop_among_claims_is_a_message(site_root: Path) -> None:
-    claims = site_root / "content" / "claims"
+def test_a_symbolic_link_loop_among_claims_is_a_message(small_site_root: Path) -> None:
+    claims = small_site_root / "content" / "claims"
     os.symlink(claims / "b.yaml", claims / "a.yaml")
     os.symlink(claims / "a.yaml", claims / "b.yaml")
-    result = build(site_root)
+    result = build(small_site_root)
     assert result.code == 1 and "Traceback" not in result.err
     assert "content/claims/a.yaml: error: is a symbolic link that leads back to itself" in result.err
     assert "content/claims/b.yaml: error: is a symbolic link that leads back to itself" in result.err
 
 
-def test_a_claims_folder_that_links_to_itself_is_a_message(site_root: Path) -> None:
-    claims = site_root / "content" / "claims"
+def test_a_claims_folder_that_links_to_itself_is_a_message(small_site_root: Path) -> None:
+    claims = small_site_root / "content" / "claims"
     shutil.rmtree(claims)
     os.symlink(claims, claims)
-    result = build(site_root)
+    result = build(small_site_root)
     assert result.code == 1 and "Traceback" not in result.err
     assert "content/claims: error: is a symbolic link that leads back to itself" in result.err
 
 
-def test_special_files_are_refused_without_being_opened_for_long(site_root: Path, tmp_path: Path) -> None:
+def test_special_files_are_refused_without_being_opened_for_long(small_site_root: Path, tmp_path: Path) -> None:
     # A read of a FIFO blocks until someone writes: a build that read one would never end.
-    os.mkfifo(site_root / "content" / "claims" / "fifo.yaml")
+    os.mkfifo(small_site_root / "content" / "claims" / "fifo.yaml")
     outside = tmp_path / "outside"
     outside.mkdir()
     os.mkfifo(outside / "pipe")
-    os.symlink(outside, site_root / "content" / "linked")  # a folder link, which no check may follow
-    result = run_process("build", "--root", str(site_root), "--no-search")  # its time limit fails a build that blocks
+    os.symlink(outside, small_site_root / "content" / "linked")  # a folder link, which no check may follow
+    # run_process's time limit fails a build that blocks
+    result = run_process("build", "--root", str(small_site_root), "--no-search")
     assert result.code == 1
     assert "content/claims/fifo.yaml: error: is not a regular file, where a file was expected" in result.err
 
 
-def test_the_up_to_date_check_reads_no_huge_file(site_root: Path) -> None:
-    out = site_root / "_site"
-    assert build(site_root).code == 0
-    huge = site_root / "content" / "huge.bin"  # not an input the site uses, but in a folder it reads
+def test_the_up_to_date_check_reads_no_huge_file(small_site_root: Path) -> None:
+    out = small_site_root / "_site"
+    assert build(small_site_root).code == 0
+    huge = small_site_root / "content" / "huge.bin"  # not an input the site uses, but in a folder it reads
     with huge.open("wb") as f:
         f.truncate(1_500_000_000)
     # With 1 GB of address space, reading the file whole would fail with MemoryError.
-    script = f"ulimit -v 1000000; {sys.executable} {PROJECT / 'build.py'} build --root {site_root} --no-search"
+    script = f"ulimit -v 1000000; {sys.executable} {PROJECT / 'build.py'} build --root {small_site_root} --no-search"
     result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert (out / "index.html").is_file()
