@@ -31,7 +31,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .errors import Problems, visible
 from .load import MAX_SEED_BYTES, parse_yaml
-from .write import replace_file
+from .whole import replace_file
 
 MAX_DOWNLOAD_BYTES = 20_000_000  # a page, or a PDF, as fetched or read
 MAX_REDIRECTS = 5

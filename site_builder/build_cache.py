@@ -21,6 +21,7 @@ from pathlib import Path
 from . import inputs, write
 from .errors import Problem, Problems
 from .load import MAX_PAGE_BYTES, MAX_SEED_BYTES, MAX_SOURCES_YAML_BYTES, MAX_YAML_BYTES
+from .whole import replace_file
 
 DEFAULT_FOLDER = Path(".cache") / "site-builder"  # under the root
 RECORD = "last-build.json"
@@ -170,8 +171,6 @@ def remember(cache: Path, out: Path, digest: str, problems: Problems) -> None:
         record = {"format": FORMAT, "input": digest, "out": str(out.absolute()), "output": _output_state(out),
                   "problems": [vars(p) for p in problems.sorted()]}  # a Problem holds plain values
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temporary, path)
+        replace_file(path, json.dumps(record).encode("utf-8"))
     except (OSError, _NoShortcut):
         pass

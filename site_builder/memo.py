@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from .errors import Problems
+from .whole import beside, replacing
 
 T = TypeVar("T")
 
@@ -164,28 +165,19 @@ def save_kept(path: Path, version: str, value: Any) -> None:
     """Keep `value` in `path` for a reader of the same `version`: written beside, then renamed over
     the old file, so that a reader sees the old file or the new one, whole. Not synced: a file cut
     short by a crash fails its digest, and is not used."""
-    temporary = _write_beside(path, version, value)
-    try:
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def _write_beside(path: Path, version: str, value: Any) -> Path:
-    """`value` for a reader of `version` in a new file beside `path`. The pickle is written as it is
-    made, so that saving needs no second copy of the value in memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as file:
-            writer = _Hashing(file)
-            writer.write(_MAGIC + version.encode() + b"\n")
-            pickle.dump(value, writer, protocol=pickle.HIGHEST_PROTOCOL)
-            file.write(writer.digest.digest())
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
+    with replacing(path) as temporary:
+        _write_kept(temporary, version, value)
+
+
+def _write_kept(path: Path, version: str, value: Any) -> None:
+    """`value` for a reader of `version` in the file `path`. The pickle is written as it is made, so
+    that saving needs no second copy of the value in memory."""
+    with open(path, "wb") as file:
+        writer = _Hashing(file)
+        writer.write(_MAGIC + version.encode() + b"\n")
+        pickle.dump(value, writer, protocol=pickle.HIGHEST_PROTOCOL)
+        file.write(writer.digest.digest())
 
 
 def load_kept(path: Path, version: str) -> tuple[Any, str]:
@@ -234,11 +226,15 @@ class SavingMemo:
         self._thread.start()
 
     def _write(self, version: str, used: dict) -> None:
+        temporary = beside(self._path)
         try:
-            self._written = _write_beside(self._path, version, used)
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            _write_kept(temporary, version, used)
+            self._written = temporary
         except OSError:
-            pass  # a memo that cannot be written only costs the next build its time
+            temporary.unlink(missing_ok=True)  # a memo that cannot be written only costs the next build its time
         except BaseException as exc:  # noqa: BLE001 - a bug: raised again in the build's thread, by finish
+            temporary.unlink(missing_ok=True)
             self._failed = exc
 
     def finish(self, keep: bool) -> bool:

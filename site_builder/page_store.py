@@ -21,6 +21,8 @@ import shutil
 from pathlib import Path
 from typing import NamedTuple
 
+from .whole import replace_file, replacing
+
 _DIGEST = 20  # bytes of blake2b
 
 
@@ -55,14 +57,7 @@ def put(folder: str, data: bytes) -> str:
     processes may put the same bytes at once); its path."""
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, digest(data).hex())
-    temporary = f"{path}.{os.getpid()}"
-    try:
-        with open(temporary, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    replace_file(Path(path), data)
     return path
 
 
@@ -106,9 +101,8 @@ class PageStore:
                     continue
                 except OSError:  # a damaged file of the same name, replaced; or another file system, copied
                     pass
-                temporary = self.folder / f".{name}.{os.getpid()}"
-                place(str(out / output_path), str(temporary))
-                os.replace(temporary, target)
+                with replacing(target) as temporary:
+                    place(str(out / output_path), str(temporary))
             for name in os.listdir(self.folder):
                 if name not in self.used:
                     (self.folder / name).unlink(missing_ok=True)

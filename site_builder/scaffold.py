@@ -11,7 +11,7 @@ from .errors import Problems
 from .load import SLUG, load_yaml_file
 from .resources import builtin, relative
 from .validate import slugify
-from .write import replace_file
+from .whole import replace_file
 
 CLAIM_SKELETON = """\
 # yaml-language-server: $schema={schema}

@@ -24,6 +24,7 @@ import PIL
 from PIL import Image, ImageDraw, ImageFont, features
 
 from .model import Claim, Verdict
+from .whole import replace_file
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 64
@@ -304,9 +305,7 @@ def cached(folder: Path | None, name: str, inputs: object, draw: Callable[[], by
     data = draw()
     try:
         kept.mkdir(parents=True, exist_ok=True)
-        temporary = kept / f".{key}.{os.getpid()}"
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
+        replace_file(path, data)
         for older in kept.glob("*.png"):  # this claim's earlier cards
             if older != path:
                 older.unlink(missing_ok=True)

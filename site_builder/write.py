@@ -210,13 +210,3 @@ def _swap_in(fresh: Path, out: Path) -> None:
     fresh.rename(out)
     shutil.rmtree(old, ignore_errors=True)
 
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Put `data` in place of the file at `path` in one step: a reader, or a command killed at any
-    moment, sees the old file or the new one, never half of it."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
