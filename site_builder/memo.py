@@ -231,11 +231,10 @@ class SavingMemo:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             _write_kept(temporary, version, used)
             self._written = temporary
-        except OSError:
-            temporary.unlink(missing_ok=True)  # a memo that cannot be written only costs the next build its time
-        except BaseException as exc:  # noqa: BLE001 - a bug: raised again in the build's thread, by finish
+        except BaseException as exc:  # noqa: BLE001 - a bug is raised again in the build's thread, by finish
             temporary.unlink(missing_ok=True)
-            self._failed = exc
+            if not isinstance(exc, OSError):  # a memo that cannot be written only costs the next build its time
+                self._failed = exc
 
     def finish(self, keep: bool) -> bool:
         """Whether the memo is now in place."""

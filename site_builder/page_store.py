@@ -52,13 +52,13 @@ def stored_ref(stored: str) -> Ref:
     return Ref(os.path.basename(stored), os.path.getsize(stored))
 
 
-def put(folder: str, data: bytes) -> str:
+def put(folder: Path, data: bytes) -> str:
     """`data` in a file of `folder` named by its digest, written beside and renamed into place (two
     processes may put the same bytes at once); its path."""
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, digest(data).hex())
-    replace_file(Path(path), data)
-    return path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / digest(data).hex()
+    replace_file(path, data)
+    return str(path)
 
 
 class PageStore:

@@ -724,7 +724,7 @@ def _spooled(file: OutputFile, spool: Path | None) -> OutputFile:
     """A large file written into the spool folder, named by its digest, and given as that file."""
     if spool is None or len(file.data) < SPOOL_MIN:
         return file
-    return OutputFile(file.path, b"", stored=page_store.put(str(spool), file.data))
+    return OutputFile(file.path, b"", stored=page_store.put(spool, file.data))
 
 
 @contextlib.contextmanager

@@ -110,8 +110,8 @@ def _kill_when(proc: subprocess.Popen, moment, limit: float = 120) -> bool:
     return False
 
 
-def _changed_site(small_site_root: Path) -> None:
-    about = small_site_root / "content" / "pages" / "about.md"
+def _changed_site(root: Path) -> None:
+    about = root / "content" / "pages" / "about.md"
     about.write_text(about.read_text(encoding="utf-8") + "\nAnother line.\n", encoding="utf-8")
 
 

@@ -63,15 +63,15 @@ def test_a_cache_folder_whose_cleaning_would_lose_files_is_refused(small_site_ro
              ("--cache-dir", ".cache/site-builder"))
 
 
-def _refused(small_site_root: Path, given: list[str], reason: str, fixes: tuple[str, str]) -> None:
+def _refused(root: Path, given: list[str], reason: str, fixes: tuple[str, str]) -> None:
     """A build given this folder is refused with the reason and a fix named, and touches nothing."""
-    before = tree(small_site_root.parent)
-    result = run_cli("build", "--root", str(small_site_root), *given, "--no-search", cwd=small_site_root)
+    before = tree(root.parent)
+    result = run_cli("build", "--root", str(root), *given, "--no-search", cwd=root)
     assert result.code == 2, result.err
     assert reason in result.err
     assert any(fix in result.err for fix in fixes)  # the fix is named
     assert "Traceback" not in result.err
-    assert tree(small_site_root.parent) == before
+    assert tree(root.parent) == before
 
 
 def test_a_cache_folder_is_tagged_and_the_default_one_used_untagged(small_site_root: Path, tmp_path: Path) -> None:
@@ -255,14 +255,14 @@ def _as_another_user(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_a_folder_the_build_may_not_write_fails_with_a_message(open_folder: Path) -> None:
-    small_site_root = open_folder / "site"
+    root = open_folder / "site"
     parent = open_folder / "locked"
     parent.mkdir()
     out = parent / "_site"
-    assert run_cli("build", "--root", str(small_site_root), "--out", str(out), "--no-search").code == 0
+    assert run_cli("build", "--root", str(root), "--out", str(out), "--no-search").code == 0
     before = tree(out)
     parent.chmod(0o555)
-    result = _as_another_user("build", "--root", str(small_site_root), "--out", str(out), "--no-search")
+    result = _as_another_user("build", "--root", str(root), "--out", str(out), "--no-search")
     assert result.returncode == 1, result.stderr
     assert f"{parent}/._site.lock: error: permission denied" in result.stderr, result.stderr
     assert "change its permissions" in result.stderr and "Traceback" not in result.stderr
@@ -270,17 +270,17 @@ def test_a_folder_the_build_may_not_write_fails_with_a_message(open_folder: Path
 
 
 def test_files_and_folders_the_build_may_not_read_are_messages(open_folder: Path) -> None:
-    small_site_root = open_folder / "site"
-    claim = small_site_root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml"
+    root = open_folder / "site"
+    claim = root / "content" / "claims" / "assad-asked-iraq-for-reinforcements.yaml"
     claim.chmod(0o600)
-    result = _as_another_user("check", "--root", str(small_site_root))
+    result = _as_another_user("check", "--root", str(root))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert ("content/claims/assad-asked-iraq-for-reinforcements.yaml: error: cannot be read: permission denied"
             in result.stderr), result.stderr
-    small_site_root.chmod(0o700)
-    result = _as_another_user("check", "--root", str(small_site_root))
+    root.chmod(0o700)
+    result = _as_another_user("check", "--root", str(root))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert f"{small_site_root}/content: error: permission denied" in result.stderr, result.stderr
+    assert f"{root}/content: error: permission denied" in result.stderr, result.stderr
 
 
 def test_running_out_of_memory_is_a_message_not_a_traceback(small_site_root: Path, tmp_path: Path) -> None:
